@@ -1,0 +1,58 @@
+"""Admin for complaints. Status is read-only here: it changes only through the state machine."""
+
+from django.contrib import admin
+
+from complaints.models import Complaint, ComplaintEvent, ReferenceCounter, SlaPolicy
+
+
+class ComplaintEventInline(admin.TabularInline[ComplaintEvent, Complaint]):
+    model = ComplaintEvent
+    extra = 0
+    fields = ("created_at", "kind", "is_public", "author", "by_customer", "from_status", "to_status", "body")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin[Complaint]):
+    list_display = ("reference", "customer", "category", "priority", "status", "assignee", "received_at")
+    list_filter = ("status", "priority", "category", "channel")
+    list_select_related = ("customer", "assignee")
+    search_fields = ("reference", "customer__email", "customer__name")
+    raw_id_fields = ("customer", "purchase", "product", "assignee")
+    readonly_fields = (
+        "reference",
+        "public_id",
+        "status",
+        "received_at",
+        "acknowledged_at",
+        "first_responded_at",
+        "resolved_at",
+        "closed_at",
+        "updated_at",
+    )
+    inlines = (ComplaintEventInline,)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+
+@admin.register(ComplaintEvent)
+class ComplaintEventAdmin(admin.ModelAdmin[ComplaintEvent]):
+    list_display = ("complaint", "kind", "is_public", "author", "created_at")
+    list_filter = ("kind", "is_public")
+    list_select_related = ("complaint", "author")
+    raw_id_fields = ("complaint", "author")
+    show_full_result_count = False
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
+    list_display = ("priority", "first_response_minutes", "resolution_minutes")
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(admin.ModelAdmin[ReferenceCounter]):
+    list_display = ("year", "last_number")

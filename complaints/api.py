@@ -1,0 +1,243 @@
+"""The complaints REST API (/api/v1/complaints/). Serializers check shape; services decide."""
+
+from typing import Any
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from complaints import selectors, services
+from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Status
+from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
+from complaints.tokens import tracking_url
+from complaints.transitions import Action
+from config.api import StandardPagination
+from notifications.models import Letter
+
+
+class IsComplaintStaff(permissions.BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return can_view_complaints(request.user)
+        return can_handle_complaints(request.user)
+
+
+class SubmitThrottle(AnonRateThrottle):
+    scope = "complaint_submit"
+
+
+# --- serializers ------------------------------------------------------------------------------------------
+
+
+class ComplaintSubmitSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.RegexField(r"^\+?[0-9 ()\-.]{5,40}$", max_length=40, required=False, allow_blank=True)
+    order_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices)
+    description = serializers.CharField(min_length=10, max_length=10_000)
+    desired_resolution = serializers.ChoiceField(choices=DesiredResolution.choices, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=[("en", "English"), ("ru", "Russian")], required=False)
+
+
+class ComplaintSubmittedSerializer(serializers.ModelSerializer[Complaint]):
+    tracking_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = ("reference", "status", "tracking_url", "first_response_due")
+
+    def get_tracking_url(self, obj: Complaint) -> str:
+        return tracking_url(obj)
+
+
+class ComplaintListSerializer(serializers.ModelSerializer[Complaint]):
+    customer_name = serializers.CharField(source="customer.name")
+    customer_email = serializers.EmailField(source="customer.email")
+    assignee = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = (
+            "reference",
+            "status",
+            "priority",
+            "category",
+            "channel",
+            "customer_name",
+            "customer_email",
+            "assignee",
+            "received_at",
+            "updated_at",
+            "first_response_due",
+            "resolution_due",
+        )
+
+    def get_assignee(self, obj: Complaint) -> str | None:
+        return obj.assignee.get_username() if obj.assignee else None
+
+
+class EventSerializer(serializers.ModelSerializer[ComplaintEvent]):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplaintEvent
+        fields = (
+            "id",
+            "kind",
+            "is_public",
+            "author",
+            "by_customer",
+            "body",
+            "from_status",
+            "to_status",
+            "data",
+            "created_at",
+        )
+
+    def get_author(self, obj: ComplaintEvent) -> str | None:
+        return obj.author.get_username() if obj.author else None
+
+
+class LetterSerializer(serializers.ModelSerializer[Letter]):
+    class Meta:
+        model = Letter
+        fields = (
+            "id",
+            "kind",
+            "recipient",
+            "language",
+            "subject",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+        )
+
+
+class ComplaintDetailSerializer(ComplaintListSerializer):
+    customer_phone = serializers.CharField(source="customer.phone")
+    order_number = serializers.SerializerMethodField()
+    events = EventSerializer(many=True)
+    letters = LetterSerializer(many=True)
+
+    class Meta(ComplaintListSerializer.Meta):
+        fields = (  # type: ignore[assignment]
+            *ComplaintListSerializer.Meta.fields,
+            "customer_phone",
+            "order_number",
+            "description",
+            "desired_resolution",
+            "language",
+            "acknowledged_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "events",
+            "letters",
+        )
+
+    def get_order_number(self, obj: Complaint) -> str | None:
+        return obj.purchase.order_number if obj.purchase else None
+
+
+class MessageSerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=10_000)
+    visibility = serializers.ChoiceField(choices=[("public", "public"), ("internal", "internal")])
+
+
+class TransitionSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=[(a.value, a.label) for a in Action if a != Action.CUSTOMER_REPLIED])
+    comment = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+# --- views ------------------------------------------------------------------------------------------------
+
+
+class ComplaintListCreateApi(APIView):
+    """POST is public (the complaint form as JSON); GET lists complaints for staff."""
+
+    pagination_class = StandardPagination
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [IsComplaintStaff()]
+
+    def get_throttles(self) -> list[Any]:
+        return [SubmitThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        request=ComplaintSubmitSerializer,
+        responses={201: ComplaintSubmittedSerializer},
+        auth=[],
+        operation_id="complaint_submit",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ComplaintSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        language = data.pop("language", None) or (get_language() or "en").split("-")[0]
+        complaint = services.complaint_submit(**data, channel="api", language=language)
+        return Response(ComplaintSubmittedSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Status.values)],
+        responses={200: ComplaintListSerializer(many=True)},
+        operation_id="complaint_list",
+    )
+    def get(self, request: Request) -> Response:
+        status_filter = request.query_params.get("status") or None
+        if status_filter is not None and status_filter not in Status.values:
+            return Response({"status": [f"Unknown status. Choose one of: {', '.join(Status.values)}."]}, status=400)
+        qs = selectors.complaint_list(user=request.user, status=status_filter)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ComplaintListSerializer(page, many=True).data)
+
+
+class ComplaintDetailApi(APIView):
+    permission_classes = [IsComplaintStaff]
+
+    @extend_schema(responses={200: ComplaintDetailSerializer})
+    def get(self, request: Request, reference: str) -> Response:
+        complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+        return Response(ComplaintDetailSerializer(complaint).data)
+
+
+class ComplaintMessageCreateApi(APIView):
+    permission_classes = [IsComplaintStaff]
+
+    @extend_schema(request=MessageSerializer, responses={201: EventSerializer})
+    def post(self, request: Request, reference: str) -> Response:
+        complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+        serializer = MessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body, visibility = serializer.validated_data["body"], serializer.validated_data["visibility"]
+        if visibility == "public":
+            event = services.complaint_reply(complaint=complaint, author=staff_user(request.user), body=body)
+        else:
+            event = services.complaint_note_add(complaint=complaint, author=staff_user(request.user), body=body)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class ComplaintTransitionApi(APIView):
+    permission_classes = [IsComplaintStaff]
+
+    @extend_schema(request=TransitionSerializer, responses={200: ComplaintListSerializer})
+    def post(self, request: Request, reference: str) -> Response:
+        complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.complaint_transition(
+            complaint=complaint,
+            action=serializer.validated_data["action"],
+            actor=staff_user(request.user),
+            comment=serializer.validated_data["comment"],
+        )
+        return Response(ComplaintListSerializer(updated).data)

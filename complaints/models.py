@@ -1,0 +1,238 @@
+"""Complaints, their timeline and the response-time promises they are held to.
+
+Status changes are not made here: ``complaints.transitions`` holds the only table of allowed changes and
+``complaints.services.complaint_transition`` the only code that applies them.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for your reply")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Declined")
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER)
+
+
+class Category(models.TextChoices):
+    DEFECT = "defect", _("Faulty product")
+    SERVICE_OUTAGE = "service_outage", _("Service outage")
+    DELIVERY = "delivery", _("Delivery")
+    BILLING = "billing", _("Billing")
+    SERVICE_QUALITY = "service_quality", _("Quality of service")
+    OTHER = "other", _("Something else")
+
+
+class DesiredResolution(models.TextChoices):
+    REFUND = "refund", _("A refund")
+    REPLACEMENT = "replacement", _("A replacement")
+    REPAIR = "repair", _("A repair")
+    COMPENSATION = "compensation", _("Compensation")
+    APOLOGY = "apology", _("An apology and an explanation")
+    OTHER = "other", _("Something else")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    CHAT = "chat", _("Chat")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Complaint(models.Model):
+    """A customer's complaint, from receipt to closure.
+
+    ``public_id`` is the random identifier behind the customer's signed tracking link; sequential ids and the
+    reference never appear in customer URLs.
+    """
+
+    reference = models.CharField(_("reference number"), max_length=20, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
+    )
+    purchase = models.ForeignKey(
+        "customers.Purchase",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("purchase"),
+    )
+    product = models.ForeignKey(
+        "customers.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("product"),
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category)
+    description = models.TextField(_("description"))
+    desired_resolution = models.CharField(_("desired resolution"), max_length=32, choices=DesiredResolution, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel, default=Channel.WEB)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=32, choices=Status, default=Status.NEW)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+        verbose_name=_("assignee"),
+    )
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="complaint_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="complaint_category_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="complaint_priority_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="complaint_channel_valid"),
+        ]
+        indexes = [
+            # The staff queue: open complaints, newest first, paged by (received_at, id).
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_open_queue",
+            ),
+            models.Index(fields=["status", "-received_at"], name="complaint_status_received"),
+            models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
+            models.Index(fields=["received_at"], name="complaint_received"),
+            # SLA watchers look only at complaints still owing an answer or a resolution.
+            models.Index(
+                fields=["first_response_due"],
+                condition=Q(first_responded_at__isnull=True, status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_first_response_due",
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_resolution_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Complaint received")
+    CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")
+    STAFF_REPLY = "staff_reply", _("Reply")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    LETTER_SENT = "letter_sent", _("Letter sent")
+    LETTER_FAILED = "letter_failed", _("Letter failed")
+
+
+class ComplaintEvent(models.Model):
+    """One entry on a complaint's timeline: a message, a note, a status change, a letter sent.
+
+    The timeline, the audit trail and the reports read the same rows. ``is_public`` rows are what the
+    customer sees on the tracking page.
+    """
+
+    Kind = EventKind
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind)
+    is_public = models.BooleanField(_("visible to the customer"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaint_events",
+        verbose_name=_("author"),
+    )
+    by_customer = models.BooleanField(_("written by the customer"), default=False)
+    body = models.TextField(_("text"), blank=True)
+    from_status = models.CharField(_("from status"), max_length=32, choices=Status, blank=True)
+    to_status = models.CharField(_("to status"), max_length=32, choices=Status, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SlaPolicy(models.Model):
+    """How quickly we promise to answer and to resolve, per priority (calendar time)."""
+
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority, unique=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response within, minutes"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within, minutes"))
+
+    class Meta:
+        verbose_name = _("response time promise")
+        verbose_name_plural = _("response time promises")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolution_minutes__gte=models.F("first_response_minutes")),
+                name="sla_resolution_after_first_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_priority_display())
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued in a year (RC-<year>-<number>)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"

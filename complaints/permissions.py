@@ -1,0 +1,25 @@
+"""Who may do what with complaints. Views and APIs ask these; services enforce them."""
+
+from django.contrib.auth.models import AnonymousUser, User
+
+AGENTS_GROUP = "Support agents"
+MANAGERS_GROUP = "Managers"
+
+UserLike = User | AnonymousUser
+
+
+def can_view_complaints(user: UserLike) -> bool:
+    """Support staff and managers read the queue and complaint pages."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("complaints.view_complaint"))
+
+
+def can_handle_complaints(user: UserLike) -> bool:
+    """Replying, noting, assigning and changing status."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("complaints.change_complaint"))
+
+
+def staff_user(user: UserLike) -> User:
+    """The signed-in staff member behind a request already checked by a staff-only view."""
+    if not isinstance(user, User):
+        raise PermissionError("a signed-in user is required")
+    return user

@@ -1,0 +1,319 @@
+"""Every write to complaints: submission, replies, notes, assignment and status changes.
+
+Each function is atomic, records what it did on the complaint's timeline, and queues the customer's letters
+in the same transaction (the outbox), to be sent by a worker after commit.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    Priority,
+    ReferenceCounter,
+    SlaPolicy,
+    Status,
+)
+from complaints.permissions import can_handle_complaints
+from complaints.tokens import tracking_url
+from complaints.transitions import TRANSITIONS, Action
+from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
+from customers.models import Language
+from customers.selectors import purchase_find_for_customer
+from customers.services import customer_get_or_create_by_email
+from notifications.models import LetterKind
+from notifications.services import letter_queue
+
+# Used when no policy row exists for a priority (the migration creates them; an admin may delete one).
+DEFAULT_SLA_MINUTES: dict[str, tuple[int, int]] = {
+    Priority.URGENT: (60, 8 * 60),
+    Priority.HIGH: (4 * 60, 24 * 60),
+    Priority.NORMAL: (8 * 60, 3 * 24 * 60),
+    Priority.LOW: (24 * 60, 7 * 24 * 60),
+}
+
+
+def reference_next(*, when: datetime) -> str:
+    """The next reference number of ``when``'s year, e.g. ``RC-2026-000042``. Takes a row lock."""
+    year = when.year
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last_number = F("last_number") + 1
+    counter.save(update_fields=["last_number"])
+    counter.refresh_from_db(fields=["last_number"])
+    return f"RC-{year}-{counter.last_number:06d}"
+
+
+def sla_due_times(*, priority: str, received_at: datetime) -> tuple[datetime, datetime]:
+    """When the first response and the resolution are due for a complaint received at ``received_at``."""
+    policy = SlaPolicy.objects.filter(priority=priority).first()
+    if policy is not None:
+        first, resolution = policy.first_response_minutes, policy.resolution_minutes
+    else:
+        first, resolution = DEFAULT_SLA_MINUTES[priority]
+    return received_at + timedelta(minutes=first), received_at + timedelta(minutes=resolution)
+
+
+def _initial_priority(*, category: str) -> str:
+    # An outage hurts every hour it lasts: it goes to the front of the queue.
+    return Priority.HIGH if category == Category.SERVICE_OUTAGE else Priority.NORMAL
+
+
+def _letter_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
+    return {
+        "complaint": complaint,
+        "customer": complaint.customer,
+        "tracking_url": tracking_url(complaint),
+        "first_response_due": complaint.first_response_due,
+        **extra,
+    }
+
+
+def _queue_customer_letter(*, complaint: Complaint, kind: str, key: str, **extra: Any) -> None:
+    letter_queue(
+        complaint=complaint,
+        kind=kind,
+        recipient=complaint.customer.email,
+        language=complaint.language,
+        idempotency_key=f"{kind}:complaint:{complaint.pk}:{key}",
+        context=_letter_context(complaint, **extra),
+    )
+
+
+def _touch(complaint: Complaint, now: datetime, fields: list[str]) -> None:
+    complaint.updated_at = now
+    complaint.save(update_fields=[*fields, "updated_at"])
+
+
+@transaction.atomic
+def complaint_submit(
+    *,
+    name: str,
+    email: str,
+    category: str,
+    description: str,
+    phone: str = "",
+    order_number: str = "",
+    desired_resolution: str = "",
+    channel: str = "web",
+    language: str = Language.EN,
+) -> Complaint:
+    """Register a complaint and queue its acknowledgement letter, in one transaction.
+
+    A repeat customer (same email, any case) is the same ``Customer``. The order number links the purchase
+    only when it belongs to that customer.
+    """
+    now = timezone.now()
+    language = language if language in Language.values else Language.EN
+    customer = customer_get_or_create_by_email(email=email, name=name, phone=phone, language=language)
+    purchase = purchase_find_for_customer(customer=customer, order_number=order_number)
+    priority = _initial_priority(category=category)
+    first_due, resolution_due = sla_due_times(priority=priority, received_at=now)
+    complaint = Complaint.objects.create(
+        reference=reference_next(when=now),
+        customer=customer,
+        purchase=purchase,
+        product=purchase.product if purchase else None,
+        category=category,
+        description=description.strip(),
+        desired_resolution=desired_resolution,
+        channel=channel,
+        priority=priority,
+        language=language,
+        received_at=now,
+        updated_at=now,
+        first_response_due=first_due,
+        resolution_due=resolution_due,
+    )
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEvent.Kind.CREATED,
+        is_public=True,
+        by_customer=True,
+        body=complaint.description,
+        to_status=Status.NEW,
+        data={"channel": channel, "order_number": order_number.strip(), "purchase_linked": purchase is not None},
+        created_at=now,
+    )
+    _queue_customer_letter(complaint=complaint, kind=LetterKind.ACKNOWLEDGEMENT, key="received")
+    return complaint
+
+
+def _lock(complaint: Complaint | int) -> Complaint:
+    pk = complaint if isinstance(complaint, int) else complaint.pk
+    return Complaint.objects.select_for_update().select_related("customer").get(pk=pk)
+
+
+def _require_handler(actor: User | None) -> None:
+    if actor is not None and not can_handle_complaints(actor):
+        raise PermissionRefused(_("You do not have permission to handle complaints."))
+
+
+def _apply_transition(
+    *, complaint: Complaint, action: str, actor: User | None, comment: str, now: datetime
+) -> ComplaintEvent:
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ApplicationError(_("Unknown action “%(action)s”.") % {"action": action}, extra={"action": action})
+    if complaint.status not in transition.sources:
+        raise TransitionNotAllowed(
+            _("A complaint that is “%(status)s” cannot be changed with “%(action)s”.")
+            % {"status": complaint.get_status_display(), "action": Action(action).label},
+            extra={"status": complaint.status, "action": action},
+        )
+    comment = comment.strip()
+    if transition.comment_required and not comment:
+        raise ApplicationError(
+            _("Please write the customer a message explaining this step."), extra={"field": "comment"}
+        )
+
+    previous = complaint.status
+    complaint.status = transition.target
+    fields = ["status"]
+    if transition.target == Status.RESOLVED:
+        complaint.resolved_at = now
+        fields.append("resolved_at")
+    elif transition.target in (Status.CLOSED, Status.REJECTED):
+        complaint.closed_at = now
+        fields.append("closed_at")
+    elif action == Action.REOPEN:
+        complaint.resolved_at = None
+        complaint.closed_at = None
+        fields += ["resolved_at", "closed_at"]
+    if transition.letter and complaint.first_responded_at is None:
+        complaint.first_responded_at = now
+        fields.append("first_responded_at")
+    _touch(complaint, now, fields)
+
+    event = ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEvent.Kind.STATUS_CHANGED,
+        is_public=True,
+        author=actor,
+        by_customer=action == Action.CUSTOMER_REPLIED,
+        body=comment,
+        from_status=previous,
+        to_status=transition.target,
+        data={"action": action},
+        created_at=now,
+    )
+    if transition.letter:
+        _queue_customer_letter(
+            complaint=complaint, kind=transition.letter, key=f"event:{event.pk}", comment=comment, author=actor
+        )
+    return event
+
+
+@transaction.atomic
+def complaint_transition(
+    *, complaint: Complaint | int, action: str, actor: User | None, comment: str = ""
+) -> Complaint:
+    """Apply one state-machine action (see ``complaints.transitions``).
+
+    Raises ``TransitionNotAllowed`` when the current status does not allow it, ``ApplicationError`` when a
+    required comment is missing. Records a timeline event and queues the customer's letter, if any.
+    """
+    _require_handler(actor)
+    locked = _lock(complaint)
+    _apply_transition(complaint=locked, action=action, actor=actor, comment=comment, now=timezone.now())
+    return locked
+
+
+@transaction.atomic
+def complaint_reply(*, complaint: Complaint | int, author: User, body: str) -> ComplaintEvent:
+    """A public reply from staff: on the timeline and in a letter. A new complaint is taken into work."""
+    _require_handler(author)
+    body = body.strip()
+    if not body:
+        raise ApplicationError(_("The reply is empty."), extra={"field": "body"})
+    locked = _lock(complaint)
+    now = timezone.now()
+    if locked.status == Status.NEW:
+        _apply_transition(complaint=locked, action=Action.START, actor=author, comment="", now=now)
+    fields: list[str] = []
+    if locked.first_responded_at is None:
+        locked.first_responded_at = now
+        fields.append("first_responded_at")
+    _touch(locked, now, fields)
+    event = ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=ComplaintEvent.Kind.STAFF_REPLY,
+        is_public=True,
+        author=author,
+        body=body,
+        created_at=now,
+    )
+    _queue_customer_letter(
+        complaint=locked, kind=LetterKind.REPLY, key=f"event:{event.pk}", message=body, author=author
+    )
+    return event
+
+
+@transaction.atomic
+def complaint_note_add(*, complaint: Complaint | int, author: User, body: str) -> ComplaintEvent:
+    """An internal note: staff only, never shown or sent to the customer."""
+    _require_handler(author)
+    body = body.strip()
+    if not body:
+        raise ApplicationError(_("The note is empty."), extra={"field": "body"})
+    locked = _lock(complaint)
+    now = timezone.now()
+    _touch(locked, now, [])
+    return ComplaintEvent.objects.create(
+        complaint=locked, kind=ComplaintEvent.Kind.INTERNAL_NOTE, author=author, body=body, created_at=now
+    )
+
+
+@transaction.atomic
+def complaint_customer_reply(*, complaint: Complaint | int, body: str) -> ComplaintEvent:
+    """The customer answers on the tracking page. An answer to our question moves the complaint back into work."""
+    body = body.strip()
+    if not body:
+        raise ApplicationError(_("Please write your message."), extra={"field": "body"})
+    locked = _lock(complaint)
+    now = timezone.now()
+    if locked.status == Status.AWAITING_CUSTOMER:
+        _apply_transition(complaint=locked, action=Action.CUSTOMER_REPLIED, actor=None, comment="", now=now)
+    _touch(locked, now, [])
+    return ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=ComplaintEvent.Kind.CUSTOMER_MESSAGE,
+        is_public=True,
+        by_customer=True,
+        body=body,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint | int, assignee: User | None, actor: User) -> Complaint:
+    """Give the complaint to ``assignee`` (or nobody); recorded on the timeline as old → new."""
+    _require_handler(actor)
+    if assignee is not None and not can_handle_complaints(assignee):
+        raise ApplicationError(_("This person cannot handle complaints."), extra={"field": "assignee"})
+    locked = _lock(complaint)
+    if locked.assignee_id == (assignee.pk if assignee else None):
+        return locked
+    previous = locked.assignee
+    locked.assignee = assignee
+    now = timezone.now()
+    _touch(locked, now, ["assignee"])
+    ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=ComplaintEvent.Kind.ASSIGNED,
+        author=actor,
+        data={
+            "from": previous.get_username() if previous else "",
+            "to": assignee.get_username() if assignee else "",
+        },
+        created_at=now,
+    )
+    return locked

@@ -1,0 +1,61 @@
+"""The outbox: every letter is a row written in the transaction that causes it, then sent by a worker."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LetterKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", _("We have received your complaint")
+    REPLY = "reply", _("Reply")
+    INFO_REQUEST = "info_request", _("Information request")
+    RESOLUTION = "resolution", _("Resolution")
+    REJECTION = "rejection", _("Decision")
+    REOPENED = "reopened", _("Reopened")
+
+
+class LetterStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Letter(models.Model):
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, null=True, blank=True, related_name="letters"
+    )
+    recipient = models.EmailField(_("recipient"))
+    kind = models.CharField(_("kind"), max_length=32, choices=LetterKind)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=LetterStatus, default=LetterStatus.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Whatever causes a letter names it once (e.g. "acknowledgement:complaint:42"), so it is written once.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # When a queued letter may be tried next (retry backoff); the sweeper respects it.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sending_started_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=LetterStatus.values), name="letter_status_valid"),
+        ]
+        indexes = [
+            # The sweeper reads only letters that still wait, or hang, however large the archive grows.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="letter_queued_due"),
+            models.Index(fields=["sending_started_at"], condition=Q(status="sending"), name="letter_sending_since"),
+            models.Index(fields=["status", "created_at"], name="letter_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient}"

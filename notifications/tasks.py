@@ -1,0 +1,18 @@
+"""Celery tasks for letters: take ids, call a service, nothing else."""
+
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(name="notifications.tasks.letter_send_task", ignore_result=True)
+def letter_send_task(letter_id: int) -> str:
+    result = services.letter_send(letter_id=letter_id)
+    if result.outcome is services.SendOutcome.RETRY:
+        services.letter_dispatch(letter_id=letter_id, countdown=result.retry_in)
+    return result.outcome.value
+
+
+@shared_task(name="notifications.tasks.letters_redispatch_stale", ignore_result=True)
+def letters_redispatch_stale() -> int:
+    return services.letters_redispatch_stale()

@@ -1,0 +1,71 @@
+"""Shared fixtures: named personas, and a clear stop when PostgreSQL or Redis is not reachable."""
+
+import os
+import socket
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls around it are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    problems = []
+    if db["ENGINE"].endswith("postgresql") and not _reachable(
+        f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432
+    ):
+        problems.append(f"PostgreSQL is not reachable at {db.get('HOST')}:{db.get('PORT') or 5432} (DATABASE_URL)")
+    if settings.REDIS_URL and not _reachable(settings.REDIS_URL, 6379):
+        problems.append(f"Redis is not reachable at {settings.REDIS_URL} (REDIS_URL)")
+    if problems:
+        pytest.exit(
+            "The test suite runs on real PostgreSQL and Redis.\n  - "
+            + "\n  - ".join(problems)
+            + "\nStart them (see README.md, 'Running the tests') or point DATABASE_URL / REDIS_URL at running servers.",
+            returncode=3,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Any:
+    from django.core.cache import cache
+
+    cache.clear()
+    return
+
+
+@pytest.fixture
+def agent_bob(db: Any) -> Any:
+    from tests.factories import agent
+
+    return agent("bob", first_name="Bob", last_name="Agentson")
+
+
+@pytest.fixture
+def manager_carol(db: Any) -> Any:
+    from tests.factories import manager
+
+    return manager("carol", first_name="Carol", last_name="Managerova")
+
+
+@pytest.fixture
+def outsider_dave(db: Any) -> Any:
+    """Logged in, but neither support staff nor a manager."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="dave")

@@ -1,0 +1,87 @@
+"""factory_boy factories. Complaints are built through the services, the way customers make them."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from complaints.models import Category, Complaint
+from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
+from complaints.services import complaint_submit
+from customers.models import Customer, Product, Purchase
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@staff.example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+
+def agent(username: str = "agent", **kwargs: Any) -> Any:
+    user = UserFactory(username=username, **kwargs)
+    user.groups.add(Group.objects.get(name=AGENTS_GROUP))
+    return user
+
+
+def manager(username: str = "manager", **kwargs: Any) -> Any:
+    user = UserFactory(username=username, **kwargs)
+    user.groups.add(Group.objects.get(name=MANAGERS_GROUP))
+    return user
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    name = factory.Faker("name")
+    language = "en"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    kind = Product.Kind.GOODS
+    price = Decimal("1990.00")
+    currency = "RUB"
+    warranty_days = 365
+
+
+class PurchaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Purchase
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+    order_number = factory.Sequence(lambda n: f"ORD-{100000 + n}")
+    purchased_on = factory.LazyFunction(date.today)
+    amount = factory.LazyAttribute(lambda p: p.product.price)
+    currency = "RUB"
+
+
+def submit_complaint(**overrides: Any) -> Complaint:
+    """A complaint as the public form makes it (through ``complaint_submit``)."""
+    fields: dict[str, Any] = {
+        "name": "Alice Example",
+        "email": "alice@example.com",
+        "category": Category.DEFECT,
+        "description": "The kettle stopped working after two days.",
+        "language": "en",
+    }
+    fields.update(overrides)
+    return complaint_submit(**fields)

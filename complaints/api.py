@@ -215,7 +215,7 @@ class ComplaintMessageCreateApi(APIView):
 
     @extend_schema(request=MessageSerializer, responses={201: EventSerializer})
     def post(self, request: Request, reference: str) -> Response:
-        complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+        complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
         serializer = MessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         body, visibility = serializer.validated_data["body"], serializer.validated_data["visibility"]
@@ -231,7 +231,7 @@ class ComplaintTransitionApi(APIView):
 
     @extend_schema(request=TransitionSerializer, responses={200: ComplaintListSerializer})
     def post(self, request: Request, reference: str) -> Response:
-        complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+        complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = services.complaint_transition(

@@ -24,7 +24,7 @@ class ComplaintForm(forms.Form):
         required=False,
         help_text=_("It helps us find your purchase straight away."),
     )
-    category = forms.ChoiceField(label=_("What is it about?"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("What is it about?"), choices=[("", _("Choose one")), *Category.choices])
     description = forms.CharField(
         label=_("What happened?"),
         min_length=10,

@@ -54,6 +54,15 @@ def complaint_get_for_staff(*, user: UserLike, reference: str) -> Complaint:
     return complaint
 
 
+def complaint_id_for_staff(*, user: UserLike, reference: str) -> int:
+    """The id of the complaint with this reference, for staff actions that lock and load it themselves."""
+    _require_staff(user)
+    pk = Complaint.objects.filter(reference=reference).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404
+    return pk
+
+
 def complaint_get_by_token(*, token: str) -> Complaint:
     """The complaint behind a customer's tracking link, with its public timeline. 404 for a bad token."""
     public_id = public_id_from_token(token)

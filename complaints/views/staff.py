@@ -85,7 +85,7 @@ def _run(request: HttpRequest, reference: str, action: Callable[[], object], don
 @require_POST
 @staff_required
 def complaint_reply(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
     form = StaffMessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The reply is empty or too long."))
@@ -102,7 +102,7 @@ def complaint_reply(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required
 def complaint_note(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
     form = StaffMessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The note is empty or too long."))
@@ -119,7 +119,7 @@ def complaint_note(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required
 def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
     me = staff_user(request.user)
     return _run(
         request,
@@ -132,7 +132,7 @@ def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse
 @require_POST
 @staff_required
 def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an action."))

@@ -181,8 +181,9 @@ def letters_redispatch_stale(*, limit: int = 500) -> int:
     sending (its claim expires after ``SENDING_TIMEOUT``).
     """
     now = timezone.now()
+    # A reclaimed letter is long overdue: date it from its lost attempt so this same sweep re-dispatches it.
     Letter.objects.filter(status=LetterStatus.SENDING, sending_started_at__lt=now - SENDING_TIMEOUT).update(
-        status=LetterStatus.QUEUED, next_attempt_at=now
+        status=LetterStatus.QUEUED, next_attempt_at=F("sending_started_at")
     )
     due_ids = list(
         Letter.objects.filter(status=LetterStatus.QUEUED, next_attempt_at__lte=now - REDISPATCH_AFTER)

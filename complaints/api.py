@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -194,7 +195,8 @@ class ComplaintListCreateApi(APIView):
     def get(self, request: Request) -> Response:
         status_filter = request.query_params.get("status") or None
         if status_filter is not None and status_filter not in Status.values:
-            return Response({"status": [f"Unknown status. Choose one of: {', '.join(Status.values)}."]}, status=400)
+            message = _("Unknown status. Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}
+            return Response({"status": [message]}, status=400)
         qs = selectors.complaint_list(user=request.user, status=status_filter)
         paginator = StandardPagination()
         page = paginator.paginate_queryset(qs, request, view=self)

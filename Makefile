@@ -26,7 +26,7 @@ install-dev: $(VENV)/.dev
 
 ## run: install, migrate, seed demo data once, start web + Celery worker + Celery beat (Ctrl-C stops all).
 run: $(VENV)/.runtime
-	@mkdir -p var/broker/queue var/broker/processed var/mail var/cache
+	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/mail var/cache
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""

@@ -136,6 +136,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
         "polling_interval": 0.5,
     }
 )
+if not REDIS_URL:
+    # The file broker does not create its folders; any process (web, worker, beat) may be the first to start.
+    for _folder in ("queue", "processed", "control"):
+        (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing retries briefly, then gives up: the letter stays queued in the outbox for the sweeper.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}

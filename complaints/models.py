@@ -151,6 +151,20 @@ class Complaint(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    # Labels by enum lookup: get_<field>_display() rebuilds (and translates) the whole choices list per call,
+    # which dominates the queue page's render time.
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+    @property
+    def category_label(self) -> str:
+        return str(Category(self.category).label)
+
+    @property
+    def priority_label(self) -> str:
+        return str(Priority(self.priority).label)
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Complaint received")

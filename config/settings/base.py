@@ -116,7 +116,8 @@ else:
         }
     }
 
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# "localhost" only keeps kombu from warning that the file transport was given no host.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {
         "visibility_timeout": 3600,

@@ -1,0 +1,666 @@
+"""Measure the main workloads over real HTTP against gunicorn, on a PostgreSQL database of N complaints.
+
+``make bench COMPLAINTS=100000`` runs ``manage.py bench`` with ``DATABASE_URL`` pointing at ``amends_bench``.
+The command creates and migrates that database when needed, tops it up to N complaints with the bulk
+seeder, starts gunicorn with the production settings on a free port of 127.0.0.1, and times these
+workloads from a pool of client threads, each with its own keep-alive connection and cookies:
+
+(a) the public complaint form: GET the form for the CSRF token (not timed), then POST it (timed);
+(b) the staff queue, first page, as a logged-in support agent; (b2) later queue pages through ``?after=``;
+(c) a complaint's staff page for random existing references;
+(d) the API list with token authentication.
+
+Only 127.0.0.1 is contacted, every loop has a fixed number of requests and every request a timeout. Unless
+``--keep-data`` is given, the complaints submitted by workload (a) are removed afterwards, so repeated runs
+measure the same data set.
+"""
+
+import http.client
+import os
+import queue
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import psycopg2  # type: ignore[import-untyped]
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import Max, Min
+from psycopg2 import sql
+from rest_framework.authtoken.models import Token
+
+from complaints.benchmarks.seeding import bench_seed
+from complaints.models import Category, Complaint, DesiredResolution
+from complaints.permissions import AGENTS_GROUP
+from customers.models import Customer
+
+HOST = "127.0.0.1"
+BENCH_USERNAME = "bench-staff"
+REQUEST_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 60.0
+REFERENCE_SAMPLE = 1000
+ERRORS_SHOWN = 5
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
+NEXT_CURSOR = re.compile(r"[?&](?:amp;)?after=([^\"'&\s>]+)")
+
+SUBMISSIONS: tuple[tuple[str, str, str, str], ...] = (
+    # (Accept-Language, name, category, description)
+    (
+        "en",
+        "Emily Walker",
+        Category.DEFECT,
+        "The kettle I bought last month stopped heating. The light comes on but the water stays cold.",
+    ),
+    (
+        "en",
+        "Daniel Evans",
+        Category.SERVICE_OUTAGE,
+        "Home Internet 500 was down from 1 am to 5 am last night. I work night shifts and lost a whole shift.",
+    ),
+    (
+        "en",
+        "Laura Patel",
+        Category.BILLING,
+        "I was charged twice for my Web Hosting Pro plan this month. Please refund the second payment.",
+    ),
+    (
+        "ru",
+        "Иван Петров",
+        Category.SERVICE_OUTAGE,
+        "Ночью сайт на тарифе Web Hosting Pro не работал четыре часа. Прошу перерасчёт за простой.",
+    ),
+    (
+        "ru",
+        "Ольга Смирнова",
+        Category.DELIVERY,
+        "Роутер привезли с опозданием на неделю, коробка была повреждена. Прошу заменить устройство.",  # noqa: RUF001
+    ),
+)
+
+
+# --- a tiny HTTP client -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def summary(self) -> str:
+        snippet = " ".join(self.text.split())[:160]
+        return f"HTTP {self.status}: {snippet}"
+
+
+class Client:
+    """One keep-alive connection to 127.0.0.1 with its own cookie jar. Used by one thread only."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self._conn: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def request(
+        self, method: str, path: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """Send one request; a keep-alive connection the server has closed is reopened once."""
+        all_headers = {"Host": f"{HOST}:{self.port}", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+            started = time.perf_counter()
+            try:
+                self._conn.request(method, path, body=body, headers=all_headers)
+                response = self._conn.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2 or not reused:
+                    raise
+                continue
+            seconds = time.perf_counter() - started
+            for header in response.msg.get_all("Set-Cookie") or []:
+                jar = SimpleCookie()
+                jar.load(header)
+                for name, morsel in jar.items():
+                    self.cookies[name] = morsel.value
+            if response.will_close:
+                self.close()
+            return Response(status=response.status, body=data, seconds=seconds)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
+
+    def post_form(self, path: str, fields: Mapping[str, str], headers: Mapping[str, str] | None = None) -> Response:
+        body = urllib.parse.urlencode(fields).encode()
+        return self.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+        )
+
+    def csrf_token(self, page: Response) -> str:
+        """The form's CSRF token, or the cookie's secret (Django accepts either)."""
+        found = CSRF_FIELD.search(page.text)
+        return found.group(1) if found else self.cookies.get("csrftoken", "")
+
+
+class BenchError(Exception):
+    """A request that did not succeed; the message is shown in the first errors of a workload."""
+
+
+def _expect(response: Response, *statuses: int) -> Response:
+    if response.status not in statuses:
+        raise BenchError(response.summary())
+    return response
+
+
+def _login(client: Client, username: str, password: str) -> None:
+    page = _expect(client.get("/accounts/login/"), 200)
+    token = client.csrf_token(page)
+    fields = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    response = client.post_form("/accounts/login/", fields)
+    if response.status != 302 or "sessionid" not in client.cookies:
+        raise BenchError(f"login as {username} failed: {response.summary()}")
+
+
+# --- workloads ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerState:
+    """What one client thread keeps between its requests."""
+
+    client: Client
+    thread: int
+    cursor: str = ""
+
+
+@dataclass(frozen=True)
+class Workload:
+    title: str
+    # Runs once per thread before timing starts (log in, find a first cursor).
+    prepare: Callable[[WorkerState], None]
+    # One timed request: returns its latency in seconds or raises BenchError.
+    run: Callable[[WorkerState, int], float]
+
+
+@dataclass
+class WorkloadResult:
+    title: str
+    requests: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: str = ""
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, pct: float) -> float | None:
+        """Nearest-rank percentile of the successful requests, in milliseconds."""
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        rank = max(1, -(-len(ordered) * pct // 100))
+        return ordered[int(rank) - 1] * 1000
+
+
+def _run_workload(workload: Workload, *, port: int, requests: int, concurrency: int) -> WorkloadResult:
+    """Run ``requests`` timed requests from ``concurrency`` threads; preparation is not timed."""
+    result = WorkloadResult(title=workload.title, requests=requests)
+    tasks: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(requests):
+        tasks.put(index)
+    ready = threading.Barrier(concurrency + 1, timeout=STARTUP_TIMEOUT * 2)
+    lock = threading.Lock()
+
+    def worker(thread: int) -> None:
+        state = WorkerState(client=Client(port), thread=thread)
+        failure = ""
+        try:
+            workload.prepare(state)
+        except (BenchError, OSError, http.client.HTTPException) as exc:
+            failure = f"preparation failed: {exc}"
+        with suppress(threading.BrokenBarrierError):
+            ready.wait()
+        latencies: list[float] = []
+        errors: list[str] = []
+        while True:
+            try:
+                index = tasks.get_nowait()
+            except queue.Empty:
+                break
+            if failure:
+                errors.append(failure)
+                continue
+            try:
+                latencies.append(workload.run(state, index))
+            except (BenchError, OSError, http.client.HTTPException) as exc:
+                errors.append(str(exc) or type(exc).__name__)
+        state.client.close()
+        with lock:
+            result.latencies += latencies
+            result.errors += errors
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    with suppress(threading.BrokenBarrierError):
+        ready.wait()
+    started = time.perf_counter()
+    # Each request may take two attempts of REQUEST_TIMEOUT at worst; the threads share the requests.
+    deadline = time.monotonic() + (requests / concurrency + 2) * REQUEST_TIMEOUT * 2
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    result.seconds = time.perf_counter() - started
+    if any(thread.is_alive() for thread in threads):
+        result.errors.append("some client threads did not finish in time")
+    return result
+
+
+class Bench:
+    """The workloads of one benchmark run, sharing the staff login, API token and reference sample."""
+
+    def __init__(self, *, port: int, password: str, token: str, references: list[str], run_id: str) -> None:
+        self.port = port
+        self.password = password
+        self.token = token
+        self.references = references
+        self.run_id = run_id
+        self.rng = random.Random()  # noqa: S311 - picking sample data, not security
+        self.rng_lock = threading.Lock()
+
+    @property
+    def email_prefix(self) -> str:
+        return f"bench-web-{self.run_id}-"
+
+    def workloads(self) -> list[Workload]:
+        return [
+            Workload("(a) public submission (POST)", self._no_prepare, self._submit),
+            Workload("(b) staff queue, first page", self._login, self._queue_first),
+            Workload("(b2) staff queue, ?after= pages", self._login_and_cursor, self._queue_next),
+            Workload("(c) complaint page (staff)", self._login, self._detail),
+            Workload("(d) API list (token)", self._no_prepare, self._api_list),
+        ]
+
+    def _no_prepare(self, state: WorkerState) -> None:
+        return None
+
+    def _login(self, state: WorkerState) -> None:
+        _login(state.client, BENCH_USERNAME, self.password)
+
+    def _pick(self, options: tuple[Any, ...] | list[Any]) -> Any:
+        with self.rng_lock:
+            return self.rng.choice(options)
+
+    def _submit(self, state: WorkerState, index: int) -> float:
+        client = state.client
+        client.cookies.clear()  # every submission is a new visitor
+        language, name, category, description = self._pick(SUBMISSIONS)
+        headers = {"Accept-Language": language}
+        page = _expect(client.get("/complaints/new/", headers=headers), 200)
+        fields = {
+            "name": name,
+            "email": f"{self.email_prefix}{state.thread}-{index}@example.com",
+            "phone": "+7 912 345-67-89",
+            "order_number": f"BENCH-{index:06d}",
+            "category": category,
+            "description": description,
+            "desired_resolution": self._pick(("", *DesiredResolution.values)),
+            "csrfmiddlewaretoken": client.csrf_token(page),
+        }
+        response = client.post_form("/complaints/new/", fields, headers=headers)
+        if response.status == 200:
+            raise BenchError("the form came back (HTTP 200): the submission was not accepted")
+        return _expect(response, 302, 303).seconds
+
+    def _queue_first(self, state: WorkerState, index: int) -> float:
+        return _expect(state.client.get("/dashboard/"), 200).seconds
+
+    def _first_cursor(self, state: WorkerState) -> None:
+        page = _expect(state.client.get("/dashboard/"), 200)
+        found = NEXT_CURSOR.search(page.text)
+        if found is None:
+            raise BenchError("the queue page has no ?after= link")
+        state.cursor = found.group(1)
+
+    def _login_and_cursor(self, state: WorkerState) -> None:
+        self._login(state)
+        self._first_cursor(state)
+
+    def _queue_next(self, state: WorkerState, index: int) -> float:
+        page = _expect(state.client.get(f"/dashboard/?after={state.cursor}"), 200)
+        found = NEXT_CURSOR.search(page.text)
+        if found is not None:
+            state.cursor = found.group(1)
+        else:  # reached the end of the queue: start again
+            self._first_cursor(state)
+        return page.seconds
+
+    def _detail(self, state: WorkerState, index: int) -> float:
+        reference = self._pick(self.references)
+        return _expect(state.client.get(f"/dashboard/complaints/{reference}/"), 200).seconds
+
+    def _api_list(self, state: WorkerState, index: int) -> float:
+        headers = {"Authorization": f"Token {self.token}", "Accept": "application/json"}
+        return _expect(state.client.get("/api/v1/complaints/", headers=headers), 200).seconds
+
+
+# --- the server -------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(bench_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": HOST,
+            "SECURE_COOKIES": "false",
+            "DEBUG": "false",
+            "AMENDS_VAR_DIR": str(bench_dir),
+            "STATIC_ROOT": str(bench_dir / "static"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def _gunicorn_path() -> str:
+    beside_python = Path(sys.executable).with_name("gunicorn")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("gunicorn")
+    if found is None:
+        raise CommandError("gunicorn is not installed (pip install -r requirements.txt).")
+    return found
+
+
+@contextmanager
+def _gunicorn(*, port: int, env: dict[str, str], log_path: Path, workers: int, threads: int) -> Iterator[None]:
+    """Run gunicorn for the duration of the block; always stopped afterwards, even on error."""
+    command = [
+        _gunicorn_path(),
+        "config.wsgi",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        "--worker-class=gthread",
+        "--timeout=60",
+        "--graceful-timeout=10",
+        "--keep-alive=5",
+        "--log-level=warning",
+    ]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_until_ready(process, port=port, log_path=log_path)
+            yield
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], *, port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise CommandError(f"gunicorn exited with code {process.returncode}; see {log_path}.")
+        client = Client(port)
+        try:
+            client.get("/accounts/login/")
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.2)
+            continue
+        finally:
+            client.close()
+        return
+    raise CommandError(f"gunicorn did not answer within {STARTUP_TIMEOUT:.0f} s; see {log_path}.")
+
+
+# --- the database -----------------------------------------------------------------------------------------
+
+
+def _ensure_database() -> str:
+    """Create the configured PostgreSQL database if it does not exist; returns its name."""
+    db = settings.DATABASES["default"]
+    name = str(db["NAME"])
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        connect_timeout=10,
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                return name + " (created)"
+    finally:
+        conn.close()
+    return name
+
+
+def _bench_user() -> tuple[str, str]:
+    """The support agent the benchmark logs in as: a fresh password each run, and its API token key."""
+    group = Group.objects.get(name=AGENTS_GROUP)
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(
+        username=BENCH_USERNAME, defaults={"first_name": "Bench", "last_name": "Agent", "is_staff": True}
+    )
+    password = secrets.token_urlsafe(16)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    user.groups.add(group)
+    token, _ = Token.objects.get_or_create(user=user)
+    return password, str(token.key)
+
+
+def _reference_sample(count: int) -> list[str]:
+    """Up to ``count`` references of existing complaints, chosen at random without a full-table sort."""
+    bounds = Complaint.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = bounds["low"], bounds["high"]
+    if low is None or high is None:
+        return []
+    rng = random.Random()  # noqa: S311 - sample data
+    ids = {rng.randint(low, high) for _ in range(count * 2)}
+    return list(Complaint.objects.filter(id__in=ids).values_list("reference", flat=True)[:count])
+
+
+# --- output -----------------------------------------------------------------------------------------------
+
+
+def _cells(result: WorkloadResult) -> list[str]:
+    if result.skipped:
+        return [result.title, "-", "-", "-", "-", "-"]
+    p50, p99 = result.percentile_ms(50), result.percentile_ms(99)
+    return [
+        result.title,
+        f"{result.requests:,}",
+        f"{len(result.errors):,}",
+        f"{result.throughput:,.1f}",
+        "-" if p50 is None else f"{p50:,.1f}",
+        "-" if p99 is None else f"{p99:,.1f}",
+    ]
+
+
+HEADERS = ["workload", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
+
+
+def format_table(results: list[WorkloadResult]) -> str:
+    rows = [HEADERS, *(_cells(r) for r in results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def format_markdown(results: list[WorkloadResult]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "|---" + "|---:" * (len(HEADERS) - 1) + "|"]
+    lines += ["| " + " | ".join(_cells(r)) + " |" for r in results]
+    return "\n".join(lines)
+
+
+def benchmark_run(
+    *,
+    complaints: int,
+    requests: int,
+    concurrency: int,
+    workers: int,
+    threads: int,
+    batch: int,
+    keep_data: bool,
+    out: Callable[[str], None],
+) -> None:
+    """Top the database up to ``complaints``, start gunicorn, time every workload and print the tables."""
+    if connection.vendor != "postgresql":
+        raise CommandError(
+            "The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://.../amends_bench (make bench does)."
+        )
+    name = str(settings.DATABASES["default"]["NAME"])
+    if "bench" not in name:
+        raise CommandError(f'Refusing to benchmark the database "{name}": its name must contain "bench".')
+    for option, value in (
+        ("complaints", complaints),
+        ("requests", requests),
+        ("concurrency", concurrency),
+        ("workers", workers),
+        ("threads", threads),
+    ):
+        if value < 1:
+            raise CommandError(f"--{option} must be at least 1.")
+
+    started = time.monotonic()
+    out(f"Database: {_ensure_database()}")
+    call_command("migrate", interactive=False, verbosity=0)
+    wanted = int(complaints)
+    have = Complaint.objects.count()
+    seed_seconds = 0.0
+    if have < wanted:
+        out(f"The database holds {have:,} complaints; adding {wanted - have:,}.")
+        seed_seconds = bench_seed(complaints=wanted - have, batch=batch, log=out).seconds
+    else:
+        out(f"The database already holds {have:,} complaints; no seeding needed.")
+    complaints = Complaint.objects.count()
+    password, token = _bench_user()
+    references = _reference_sample(REFERENCE_SAMPLE)
+    if not references:
+        raise CommandError("No complaints to read: seeding failed?")
+
+    bench_dir = Path(settings.VAR_DIR) / "bench"
+    for folder in (bench_dir / "broker" / "queue", bench_dir / "broker" / "processed", bench_dir / "mail"):
+        folder.mkdir(parents=True, exist_ok=True)
+    env = _server_env(bench_dir)
+    out("Collecting static files...")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    connection.close()  # the server has its own connections; ours would sit idle
+
+    port = _free_port()
+    log_path = bench_dir / "gunicorn.log"
+    run_id = time.strftime("%y%m%d%H%M%S") + secrets.token_hex(2)
+    bench = Bench(port=port, password=password, token=token, references=references, run_id=run_id)
+    requests, concurrency = int(requests), int(concurrency)
+    out(f"Starting gunicorn on {HOST}:{port} ({workers} workers x {threads} threads); log: {log_path}")
+    results: list[WorkloadResult] = []
+    load_before = os.getloadavg()[0]
+    try:
+        with _gunicorn(port=port, env=env, log_path=log_path, workers=workers, threads=threads):
+            for workload in bench.workloads():
+                out(f"{workload.title}: warming up, then {requests:,} requests from {concurrency} threads...")
+                _run_workload(workload, port=port, requests=concurrency * 2, concurrency=concurrency)
+                result = _run_workload(workload, port=port, requests=requests, concurrency=concurrency)
+                if result.errors and all("no ?after= link" in e for e in result.errors):
+                    result.skipped = "the queue page shows no ?after= link (fewer than one page of open complaints?)"
+                results.append(result)
+                for error in result.errors[:ERRORS_SHOWN]:
+                    out(f"  error: {error}")
+    finally:
+        load_after = os.getloadavg()[0]
+        if not keep_data:
+            _remove_submissions(bench.email_prefix, out)
+
+    out("")
+    out(f"Complaints in the database: {complaints:,} (before the submissions of workload (a))")
+    if seed_seconds:
+        out(f"Seeding took {seed_seconds:,.1f} s.")
+    out(
+        f"Server: gunicorn, {workers} workers x {threads} threads; client: {concurrency} "
+        f"threads on the same machine ({os.cpu_count()} CPUs); {requests:,} timed requests per workload."
+    )
+    out(f"Load average (1 min) when the measurements started: {load_before:.2f}; when they ended: {load_after:.2f}.")
+    out("(a) counts complete submissions per second (form GET + POST); its latencies are of the POST alone.")
+    out("")
+    out(format_table(results))
+    for result in results:
+        if result.skipped:
+            out(f"{result.title}: skipped, {result.skipped}.")
+    out("")
+    out(format_markdown(results))
+    out("")
+    out(f"Total time: {time.monotonic() - started:,.1f} s.")
+
+
+def _remove_submissions(prefix: str, out: Callable[[str], None]) -> None:
+    deleted = Complaint.objects.filter(customer__email__startswith=prefix).delete()[1].get("complaints.Complaint", 0)
+    Customer.objects.filter(email__startswith=prefix).delete()
+    out(f"Removed the {deleted:,} complaints submitted during the benchmark (--keep-data keeps them).")

@@ -1,0 +1,683 @@
+"""Bulk benchmark data: customers, purchases, complaints and their timelines, written fast.
+
+``bench_seed(complaints=1_000_000)`` (behind ``manage.py seed_bench`` and ``manage.py bench``) adds about
+N/3 customers, N/2 purchases, N complaints
+spread over the last two years and two to four timeline events per complaint.
+
+This bypasses the services on purpose: a million ``complaint_submit`` calls would take hours. The rows it
+writes are shaped the way the services would have written them (the same timeline events, SLA due times
+from ``SlaPolicy``, references issued from ``ReferenceCounter``), but no letters are queued.
+
+On PostgreSQL rows go in with ``COPY`` (ids reserved from the sequences up front); on other databases with
+``bulk_create``, which is slower but fine for small N. Each run tags emails and order numbers with its own
+run id, so running it again only adds data and never collides with an earlier run.
+"""
+
+import csv
+import io
+import json
+import queue
+import random
+import secrets
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from complaints.benchmarks.samples import (
+    CATEGORIES_BY_KIND,
+    COMMENTS,
+    DESCRIPTIONS,
+    EN_FIRST,
+    EN_LAST,
+    RESOLUTIONS_BY_CATEGORY,
+    RU_FEMALE,
+    RU_MALE,
+)
+from complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    Priority,
+    ReferenceCounter,
+    SlaPolicy,
+    Status,
+)
+from complaints.permissions import AGENTS_GROUP
+from complaints.services import DEFAULT_SLA_MINUTES
+from complaints.transitions import Action
+from customers.models import Customer, Language, Product, Purchase
+
+Row = tuple[object, ...]
+Log = Callable[[str], None]
+
+DEFAULT_BATCH = 20_000
+SPREAD = timedelta(days=730)
+BENCH_AGENTS = 5
+
+# ~25% open; the rest finished. Average timeline length comes out at about three events.
+STATUS_WEIGHTS: dict[str, int] = {
+    Status.NEW: 8,
+    Status.IN_PROGRESS: 10,
+    Status.AWAITING_CUSTOMER: 7,
+    Status.RESOLVED: 30,
+    Status.CLOSED: 35,
+    Status.REJECTED: 10,
+}
+CHANNEL_WEIGHTS: dict[str, int] = {
+    Channel.WEB: 60,
+    Channel.EMAIL: 20,
+    Channel.PHONE: 10,
+    Channel.API: 5,
+    Channel.CHAT: 5,
+}
+PRIORITY_WEIGHTS: dict[str, int] = {Priority.NORMAL: 80, Priority.LOW: 10, Priority.HIGH: 8, Priority.URGENT: 2}
+
+# Products the benchmark sells: (code, name, kind, price, warranty days).
+BENCH_PRODUCTS: tuple[tuple[str, str, str, str, int], ...] = (
+    ("bench-home-internet-500", "Home Internet 500", Product.Kind.SUBSCRIPTION, "890.00", 0),
+    ("bench-web-hosting-pro", "Web Hosting Pro", Product.Kind.SUBSCRIPTION, "1490.00", 0),
+    ("bench-mobile-unlimited", "Mobile Unlimited", Product.Kind.SUBSCRIPTION, "650.00", 0),
+    ("bench-kettle", "Electric Kettle Aqua 1.7 L", Product.Kind.GOODS, "2490.00", 365),
+    ("bench-router-ax3000", "Wi-Fi Router AX3000", Product.Kind.GOODS, "5990.00", 730),
+    ("bench-vacuum-cleaner", "Cordless Vacuum Cleaner V8", Product.Kind.GOODS, "18990.00", 730),
+)
+
+# The ``data`` of a status-change event, as JSON text (the services write {"action": ...}).
+ACTION_DATA = {action: json.dumps({"action": action}) for action in Action.values}
+
+CUSTOMER_COLUMNS = ("id", "email", "name", "phone", "language", "external_id", "created_at")
+PURCHASE_COLUMNS = (
+    "id",
+    "customer_id",
+    "product_id",
+    "order_number",
+    "purchased_on",
+    "amount",
+    "currency",
+    "service_start",
+    "service_end",
+    "external_id",
+)
+COMPLAINT_COLUMNS = (
+    "id",
+    "reference",
+    "public_id",
+    "customer_id",
+    "purchase_id",
+    "product_id",
+    "category",
+    "description",
+    "desired_resolution",
+    "channel",
+    "priority",
+    "status",
+    "language",
+    "assignee_id",
+    "received_at",
+    "acknowledged_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+    "first_response_due",
+    "resolution_due",
+)
+EVENT_COLUMNS = (
+    "complaint_id",
+    "kind",
+    "is_public",
+    "author_id",
+    "by_customer",
+    "body",
+    "from_status",
+    "to_status",
+    "data",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class BenchProduct:
+    id: int
+    kind: str
+    name: str
+    price: Decimal
+    currency: str
+
+
+@dataclass
+class SeedResult:
+    run_id: str
+    customers: int = 0
+    purchases: int = 0
+    complaints: int = 0
+    events: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Context:
+    run_id: str
+    rng: random.Random
+    now: datetime
+    products: list[BenchProduct]
+    agent_ids: list[int]
+    sla: dict[str, tuple[timedelta, timedelta]]
+    use_copy: bool
+    result: SeedResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.result = SeedResult(run_id=self.run_id)
+
+
+def _weighted(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
+    return rng.choices(list(weights), weights=list(weights.values()), k=k)
+
+
+def _is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- writing rows -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Rows for one model: attribute names in ``columns``, JSON fields as JSON text."""
+
+    model: type[models.Model]
+    columns: tuple[str, ...]
+    rows: list[Row]
+    # The rows as CSV for COPY, encoded by the generating thread (PostgreSQL only).
+    csv_text: str = ""
+
+
+def _encode_csv(rows: list[Row]) -> str:
+    """CSV through the C writer: several times faster than formatting each value in Python.
+
+    None and "" both become an unquoted empty field, read as NULL except in the NOT NULL columns listed in
+    FORCE_NOT_NULL (see ``_write_table``). True/False, datetimes, UUIDs and Decimals print as PostgreSQL reads them.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _write_table(table: _Table) -> None:
+    if not table.rows:
+        return
+    opts = table.model._meta
+    fields = {f.attname: f for f in opts.concrete_fields}
+    if table.csv_text:
+        quote = connection.ops.quote_name
+        db_columns = ", ".join(quote(str(fields[name].column)) for name in table.columns)
+        not_null = ", ".join(quote(str(fields[name].column)) for name in table.columns if not fields[name].null)
+        copy = f"COPY {quote(opts.db_table)} ({db_columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(copy, io.StringIO(table.csv_text))
+        return
+    json_columns = [i for i, name in enumerate(table.columns) if isinstance(fields[name], models.JSONField)]
+    objects = []
+    for row in table.rows:
+        values = list(row)
+        for i in json_columns:
+            values[i] = json.loads(str(values[i]))
+        objects.append(table.model(**dict(zip(table.columns, values, strict=True))))
+    table.model._default_manager.bulk_create(objects, batch_size=2000)
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> int:
+    """The first of ``count`` consecutive primary keys nobody else will use (call in a transaction).
+
+    On PostgreSQL the sequence moves past the block, so concurrent inserts are safe. Elsewhere the block starts
+    after the highest id: nothing else should insert into these tables while the seeder runs.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if _is_postgresql():
+            # Inserts hold ROW EXCLUSIVE; this waits for them and keeps new ones out while the sequence moves on.
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                [table, table, count],
+            )
+            last = int(cursor.fetchone()[0])
+            return last - count + 1
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        return int(cursor.fetchone()[0]) + 1
+
+
+def _reserve_references(years: Iterable[int]) -> dict[int, int]:
+    """For each year, the first reference number of a block as large as that year's count, from the counter.
+
+    Takes the same row lock as ``reference_next``, so a complaint submitted meanwhile gets a number after ours.
+    """
+    first_numbers: dict[int, int] = {}
+    for year, count in sorted(Counter(years).items()):
+        ReferenceCounter.objects.get_or_create(year=year)
+        counter = ReferenceCounter.objects.select_for_update().get(year=year)
+        first_numbers[year] = counter.last_number + 1
+        ReferenceCounter.objects.filter(year=year).update(last_number=counter.last_number + count)
+    return first_numbers
+
+
+# --- preparing the fixed pieces ---------------------------------------------------------------------------
+
+
+def _bench_products() -> list[BenchProduct]:
+    products = []
+    for code, name, kind, price, warranty in BENCH_PRODUCTS:
+        product, _ = Product.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "price": Decimal(price), "warranty_days": warranty}
+        )
+        products.append(
+            BenchProduct(
+                id=product.pk, kind=product.kind, name=product.name, price=product.price, currency=product.currency
+            )
+        )
+    return products
+
+
+def _bench_agents() -> list[int]:
+    """Support agents the seeded complaints are assigned to (no password: nobody logs in as them)."""
+    group = Group.objects.filter(name=AGENTS_GROUP).first()
+    if group is None:
+        raise CommandError(f'The group "{AGENTS_GROUP}" is missing. Run "manage.py migrate" first.')
+    user_model = get_user_model()
+    ids = []
+    for number in range(1, BENCH_AGENTS + 1):
+        user, created = user_model.objects.get_or_create(
+            username=f"bench-agent-{number}", defaults={"first_name": f"Agent {number}", "is_staff": True}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        user.groups.add(group)
+        ids.append(user.pk)
+    return ids
+
+
+def _sla_durations() -> dict[str, tuple[timedelta, timedelta]]:
+    minutes = dict(DEFAULT_SLA_MINUTES)
+    for policy in SlaPolicy.objects.all():
+        minutes[policy.priority] = (policy.first_response_minutes, policy.resolution_minutes)
+    return {priority: (timedelta(minutes=a), timedelta(minutes=b)) for priority, (a, b) in minutes.items()}
+
+
+# --- one batch --------------------------------------------------------------------------------------------
+
+
+def _customer_rows(ctx: _Context, first_id: int, count: int, before: datetime) -> tuple[list[Row], list[str]]:
+    rng = ctx.rng
+    rows: list[Row] = []
+    languages: list[str] = []
+    for offset in range(count):
+        customer_id = first_id + offset
+        if rng.random() < 0.4:
+            language = Language.RU
+            first, last = rng.choice(rng.choice((RU_MALE, RU_FEMALE)))
+            domain = "example.ru"
+        else:
+            language = Language.EN
+            first, last = rng.choice(EN_FIRST), rng.choice(EN_LAST)
+            domain = "example.com"
+        phone = (
+            f"+7 9{rng.randrange(10, 100)} {rng.randrange(100, 1000)}-{rng.randrange(10, 100)}-{rng.randrange(10, 100)}"
+        )
+        rows.append(
+            (
+                customer_id,
+                f"bench-{ctx.run_id}-{customer_id}@{domain}",
+                f"{first} {last}",
+                phone if rng.random() < 0.7 else "",
+                language,
+                "",
+                before - timedelta(days=rng.uniform(30, 400)),
+            )
+        )
+        languages.append(language)
+    return rows, languages
+
+
+def _purchase_rows(
+    ctx: _Context, first_id: int, count: int, customer_ids: list[int], before: datetime
+) -> tuple[list[Row], list[tuple[int, BenchProduct]]]:
+    """Purchase rows, and (customer id, product) of each purchase in the same order."""
+    rng = ctx.rng
+    rows: list[Row] = []
+    owners: list[tuple[int, BenchProduct]] = []
+    for offset in range(count):
+        purchase_id = first_id + offset
+        customer_id = rng.choice(customer_ids)
+        product = rng.choice(ctx.products)
+        bought_at = before - timedelta(days=rng.uniform(1, 300))
+        start = end = None
+        if product.kind == Product.Kind.SUBSCRIPTION:
+            start = bought_at
+            end = bought_at + timedelta(days=30 * rng.randint(1, 12))
+        rows.append(
+            (
+                purchase_id,
+                customer_id,
+                product.id,
+                f"B{ctx.run_id}-{purchase_id}",
+                bought_at.date(),
+                product.price,
+                product.currency,
+                start,
+                end,
+                "",
+            )
+        )
+        owners.append((customer_id, product))
+    return rows, owners
+
+
+def _timeline(
+    ctx: _Context, *, status: str, received: datetime, first_due: timedelta, resolution_due: timedelta
+) -> list[tuple[str, str, str, datetime]]:
+    """The status changes that led to ``status``: (action, from, to, when), times clamped to now."""
+    rng, steps = ctx.rng, []
+    if status == Status.NEW:
+        return []
+    if status == Status.REJECTED and rng.random() < 0.5:
+        return [(Action.REJECT, Status.NEW, Status.REJECTED, received + first_due * rng.uniform(0.1, 1.2))]
+    started = received + first_due * rng.uniform(0.05, 1.3)
+    steps.append((Action.START, Status.NEW, Status.IN_PROGRESS, started))
+    if status == Status.AWAITING_CUSTOMER:
+        steps.append((Action.REQUEST_INFO, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER, started + timedelta(hours=1)))
+    elif status == Status.REJECTED:
+        steps.append(
+            (Action.REJECT, Status.IN_PROGRESS, Status.REJECTED, started + timedelta(hours=rng.uniform(1, 48)))
+        )
+    elif status in (Status.RESOLVED, Status.CLOSED):
+        resolved = started + (resolution_due - first_due) * rng.uniform(0.1, 1.4)
+        steps.append((Action.RESOLVE, Status.IN_PROGRESS, Status.RESOLVED, resolved))
+        if status == Status.CLOSED:
+            steps.append((Action.CLOSE, Status.RESOLVED, Status.CLOSED, resolved + timedelta(days=rng.uniform(1, 14))))
+    return [(action, old, new, min(when, ctx.now)) for action, old, new, when in steps]
+
+
+def _complaint_rows(
+    ctx: _Context,
+    *,
+    first_id: int,
+    received: list[datetime],
+    customer_ids: list[int],
+    customer_languages: dict[int, str],
+    purchases: list[tuple[int, int, BenchProduct]],
+    next_number: dict[int, int],
+) -> tuple[list[Row], list[Row]]:
+    """Complaint and event rows; ``next_number`` (the next reference number per year) is advanced in place."""
+    rng = ctx.rng
+    count = len(received)
+    statuses = _weighted(rng, STATUS_WEIGHTS, count)
+    channels = _weighted(rng, CHANNEL_WEIGHTS, count)
+    priorities = _weighted(rng, PRIORITY_WEIGHTS, count)
+    complaint_rows: list[Row] = []
+    event_rows: list[Row] = []
+    for offset, received_at in enumerate(received):
+        complaint_id = first_id + offset
+        number = next_number[received_at.year]
+        next_number[received_at.year] = number + 1
+        purchase_id: int | None = None
+        product: BenchProduct | None = None
+        order_number = ""
+        if rng.random() < 0.7:
+            purchase_id, customer_id, product = rng.choice(purchases)
+            order_number = f"B{ctx.run_id}-{purchase_id}"
+            mentioned = product
+        else:
+            # No order number given: the text names a product, but nothing links the complaint to it.
+            customer_id = rng.choice(customer_ids)
+            mentioned = rng.choice(ctx.products)
+        language = customer_languages[customer_id]
+        category = rng.choice(CATEGORIES_BY_KIND[mentioned.kind])
+        description = rng.choice(DESCRIPTIONS[(category, language)]).format(product=mentioned.name)
+        priority = Priority.HIGH if category == Category.SERVICE_OUTAGE else priorities[offset]
+        status, channel = statuses[offset], channels[offset]
+        first_due, resolution_due = ctx.sla[priority]
+        steps = _timeline(ctx, status=status, received=received_at, first_due=first_due, resolution_due=resolution_due)
+        assignee = rng.choice(ctx.agent_ids) if steps or rng.random() < 0.2 else None
+        acknowledged = min(received_at + timedelta(minutes=rng.uniform(0.1, 5)), ctx.now)
+        first_responded = next((when for action, _, _, when in steps if action in (Action.START, Action.REJECT)), None)
+        resolved_at = next((when for action, _, _, when in steps if action == Action.RESOLVE), None)
+        closed_at = next((when for action, _, _, when in steps if action in (Action.CLOSE, Action.REJECT)), None)
+        updated = steps[-1][3] if steps else acknowledged
+        complaint_rows.append(
+            (
+                complaint_id,
+                f"RC-{received_at.year}-{number:06d}",
+                uuid.uuid4(),
+                customer_id,
+                purchase_id,
+                product.id if product else None,
+                category,
+                description,
+                rng.choice(RESOLUTIONS_BY_CATEGORY[category]),
+                channel,
+                priority,
+                status,
+                language,
+                assignee,
+                received_at,
+                acknowledged,
+                first_responded,
+                resolved_at,
+                closed_at,
+                updated,
+                received_at + first_due,
+                received_at + resolution_due,
+            )
+        )
+        event_rows.append(
+            (
+                complaint_id,
+                EventKind.CREATED,
+                True,
+                None,
+                True,
+                description,
+                "",
+                Status.NEW,
+                json.dumps(
+                    {"channel": channel, "order_number": order_number, "purchase_linked": purchase_id is not None}
+                ),
+                received_at,
+            )
+        )
+        for action, old, new, when in steps:
+            comment = COMMENTS.get(action, {}).get(language, "")
+            event_rows.append(
+                (
+                    complaint_id,
+                    EventKind.STATUS_CHANGED,
+                    True,
+                    assignee,
+                    False,
+                    comment,
+                    old,
+                    new,
+                    ACTION_DATA[action],
+                    when,
+                )
+            )
+    return complaint_rows, event_rows
+
+
+@dataclass
+class _Plan:
+    """Everything decided up front, so batches can be generated without the database."""
+
+    sizes: list[int]
+    received: list[datetime]
+    next_customer: int
+    next_purchase: int
+    next_complaint: int
+    next_number: dict[int, int]
+
+
+def _plan(ctx: _Context, *, complaints: int, batch: int) -> _Plan:
+    """Spread the received times over the last two years and reserve every id and reference at once."""
+    sizes = [batch] * (complaints // batch) + ([complaints % batch] if complaints % batch else [])
+    # Sorted, and batches walk forward through time: references rise with received_at on a fresh database.
+    start = ctx.now - SPREAD
+    span = (SPREAD - timedelta(minutes=5)).total_seconds()
+    received = [start + timedelta(seconds=s) for s in sorted(ctx.rng.random() * span for _ in range(complaints))]
+    with transaction.atomic():
+        return _Plan(
+            sizes=sizes,
+            received=received,
+            next_customer=_reserve_ids(Customer, sum(max(1, n // 3) for n in sizes)),
+            next_purchase=_reserve_ids(Purchase, sum(max(1, n // 2) for n in sizes)),
+            next_complaint=_reserve_ids(Complaint, complaints),
+            next_number=_reserve_references(when.year for when in received),
+        )
+
+
+def _build_batch(ctx: _Context, plan: _Plan, *, offset: int, size: int) -> list[_Table]:
+    """The rows of one batch (no database access: runs in the generating thread)."""
+    received = plan.received[offset : offset + size]
+    n_customers, n_purchases = max(1, size // 3), max(1, size // 2)
+    first_customer, plan.next_customer = plan.next_customer, plan.next_customer + n_customers
+    first_purchase, plan.next_purchase = plan.next_purchase, plan.next_purchase + n_purchases
+    first_complaint, plan.next_complaint = plan.next_complaint, plan.next_complaint + size
+    customer_rows, languages = _customer_rows(ctx, first_customer, n_customers, received[0])
+    customer_ids = [first_customer + i for i in range(n_customers)]
+    purchase_rows, owners = _purchase_rows(ctx, first_purchase, n_purchases, customer_ids, received[0])
+    complaint_rows, event_rows = _complaint_rows(
+        ctx,
+        first_id=first_complaint,
+        received=received,
+        customer_ids=customer_ids,
+        customer_languages=dict(zip(customer_ids, languages, strict=True)),
+        purchases=[(first_purchase + i, owner, product) for i, (owner, product) in enumerate(owners)],
+        next_number=plan.next_number,
+    )
+    tables = [
+        _Table(Customer, CUSTOMER_COLUMNS, customer_rows),
+        _Table(Purchase, PURCHASE_COLUMNS, purchase_rows),
+        _Table(Complaint, COMPLAINT_COLUMNS, complaint_rows),
+        _Table(ComplaintEvent, EVENT_COLUMNS, event_rows),
+    ]
+    if ctx.use_copy:
+        tables = [_Table(t.model, t.columns, t.rows, _encode_csv(t.rows)) for t in tables]
+    return tables
+
+
+def _generate(
+    ctx: _Context, plan: _Plan, out: queue.Queue[list[_Table] | BaseException], stop: threading.Event
+) -> None:
+    """Build the batches one ahead of the writer (the writer mostly waits on PostgreSQL, so the two overlap)."""
+
+    def hand_over(item: list[_Table] | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.5)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    try:
+        offset = 0
+        for size in plan.sizes:
+            tables = _build_batch(ctx, plan, offset=offset, size=size)
+            offset += size
+            if not hand_over(tables):
+                return
+    except BaseException as exc:  # the writer raises it
+        hand_over(exc)
+
+
+def _write_batches(ctx: _Context, plan: _Plan, *, started: float, total: int, log: Log) -> None:
+    batches: queue.Queue[list[_Table] | BaseException] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    generator = threading.Thread(target=_generate, args=(ctx, plan, batches, stop), daemon=True)
+    generator.start()
+    try:
+        for _ in plan.sizes:
+            tables = batches.get()
+            if isinstance(tables, BaseException):
+                raise tables
+            with transaction.atomic():
+                for table in tables:
+                    _write_table(table)
+            customers, purchases, complaints, events = (len(t.rows) for t in tables)
+            ctx.result.customers += customers
+            ctx.result.purchases += purchases
+            ctx.result.complaints += complaints
+            ctx.result.events += events
+            elapsed = time.monotonic() - started
+            done = ctx.result.complaints
+            log(
+                f"  {done:>12,} / {total:,} complaints ({100 * done / total:5.1f}%)"
+                f"  {elapsed:7.1f} s  {done / elapsed:8,.0f} complaints/s"
+            )
+    finally:
+        stop.set()
+        generator.join(timeout=60)
+
+
+def _analyze(log: Log) -> None:
+    tables = [model._meta.db_table for model in (Customer, Purchase, Product, Complaint, ComplaintEvent)]
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        if _is_postgresql():
+            # VACUUM also sets the visibility map, as autovacuum would on a database in steady state.
+            cursor.execute("VACUUM (ANALYZE) " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        else:
+            cursor.execute("ANALYZE")
+    log(f"VACUUM ANALYZE done in {time.monotonic() - started:.1f} s." if _is_postgresql() else "ANALYZE done.")
+
+
+def bench_seed(*, complaints: int, batch: int = DEFAULT_BATCH, log: Log = print, seed: int | None = None) -> SeedResult:
+    """Add ``complaints`` complaints (with customers, purchases and timelines) in batches of ``batch``.
+
+    Ids and references are reserved up front; batches are generated in a background thread while the previous
+    one is written, each in its own transaction, so an interrupted run leaves whole batches only (and unused
+    ids and reference numbers, which is harmless). Returns what was written.
+    """
+    if complaints < 1:
+        raise CommandError("--complaints must be at least 1.")
+    if batch < 1:
+        raise CommandError("--batch must be at least 1.")
+    if transaction.get_connection().in_atomic_block:
+        raise CommandError("bench_seed commits batch by batch; do not call it inside a transaction.")
+    started = time.monotonic()
+    run_id = timezone.now().strftime("%y%m%d%H%M") + secrets.token_hex(2)
+    ctx = _Context(
+        run_id=run_id,
+        rng=random.Random(seed),  # noqa: S311 - benchmark data, not security
+        now=timezone.now(),
+        products=_bench_products(),
+        agent_ids=_bench_agents(),
+        sla=_sla_durations(),
+        use_copy=_is_postgresql(),
+    )
+    method = "COPY" if ctx.use_copy else "bulk_create"
+    log(f"Seeding {complaints:,} complaints in batches of {batch:,} ({connection.vendor}, {method}), run {run_id}.")
+
+    plan = _plan(ctx, complaints=complaints, batch=batch)
+    _write_batches(ctx, plan, started=started, total=complaints, log=log)
+    _analyze(log)
+    ctx.result.seconds = time.monotonic() - started
+    result = ctx.result
+    log(
+        f"Added {result.customers:,} customers, {result.purchases:,} purchases, {result.complaints:,} complaints"
+        f" and {result.events:,} timeline events in {result.seconds:.1f} s."
+    )
+    return result

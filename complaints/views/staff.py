@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -53,6 +54,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _detail_page(request, reference)
+
+
+def _detail_page(request: HttpRequest, reference: str, **bound_forms: forms.Form) -> HttpResponse:
+    """The complaint page; after a refused action, with the refused form as typed (nothing is lost)."""
     complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
     can_handle = can_handle_complaints(request.user)
     context = {
@@ -64,38 +70,48 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "reply_form": StaffMessageForm(),
         "note_form": StaffMessageForm(),
         "transition_form": TransitionForm(),
+        **bound_forms,
     }
     return render(request, "dashboard/complaint.html", context)
 
 
-def _back(reference: str) -> HttpResponse:
-    return redirect(reverse("dashboard:complaint", kwargs={"reference": reference}))
-
-
-def _run(request: HttpRequest, reference: str, action: Callable[[], object], done: str) -> HttpResponse:
+def _perform(
+    request: HttpRequest,
+    reference: str,
+    *,
+    form: forms.Form,
+    form_name: str,
+    invalid: str,
+    action: Callable[[dict[str, Any]], object],
+    done: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """Validate ``form``, run ``action`` (a service call), then redirect back; a refusal re-renders the page
+    with the error and the typed text."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return _detail_page(request, reference, **{form_name: form})
     try:
-        action()
+        action(form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
-    else:
-        messages.success(request, done)
-    return _back(reference)
+        return _detail_page(request, reference, **{form_name: form})
+    messages.success(request, done(form.cleaned_data))
+    return redirect(reverse("dashboard:complaint", kwargs={"reference": reference}))
 
 
 @require_POST
 @staff_required
 def complaint_reply(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    form = StaffMessageForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The reply is empty or too long."))
-        return _back(reference)
-    body = form.cleaned_data["body"]
-    return _run(
+    author = staff_user(request.user)
+    return _perform(
         request,
         reference,
-        lambda: services.complaint_reply(complaint=complaint, author=staff_user(request.user), body=body),
-        _("Reply sent to the customer."),
+        form=StaffMessageForm(request.POST),
+        form_name="reply_form",
+        invalid=_("The reply is empty or too long."),
+        action=lambda data: services.complaint_reply(complaint=complaint, author=author, body=data["body"]),
+        done=lambda data: _("Reply sent to the customer."),
     )
 
 
@@ -103,16 +119,15 @@ def complaint_reply(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 def complaint_note(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    form = StaffMessageForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The note is empty or too long."))
-        return _back(reference)
-    body = form.cleaned_data["body"]
-    return _run(
+    author = staff_user(request.user)
+    return _perform(
         request,
         reference,
-        lambda: services.complaint_note_add(complaint=complaint, author=staff_user(request.user), body=body),
-        _("Internal note added."),
+        form=StaffMessageForm(request.POST),
+        form_name="note_form",
+        invalid=_("The note is empty or too long."),
+        action=lambda data: services.complaint_note_add(complaint=complaint, author=author, body=data["body"]),
+        done=lambda data: _("Internal note added."),
     )
 
 
@@ -121,11 +136,14 @@ def complaint_note(request: HttpRequest, reference: str) -> HttpResponse:
 def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
     me = staff_user(request.user)
-    return _run(
+    return _perform(
         request,
         reference,
-        lambda: services.complaint_assign(complaint=complaint, assignee=me, actor=me),
-        _("The complaint is yours."),
+        form=forms.Form(request.POST),
+        form_name="assign_form",
+        invalid="",
+        action=lambda data: services.complaint_assign(complaint=complaint, assignee=me, actor=me),
+        done=lambda data: _("The complaint is yours."),
     )
 
 
@@ -133,15 +151,15 @@ def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse
 @staff_required
 def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose an action."))
-        return _back(reference)
-    action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
     actor = staff_user(request.user)
-    return _run(
+    return _perform(
         request,
         reference,
-        lambda: services.complaint_transition(complaint=complaint, action=action, actor=actor, comment=comment),
-        _("Done: %(action)s.") % {"action": Action(action).label},
+        form=TransitionForm(request.POST),
+        form_name="transition_form",
+        invalid=_("Choose an action."),
+        action=lambda data: services.complaint_transition(
+            complaint=complaint, action=data["action"], actor=actor, comment=data["comment"]
+        ),
+        done=lambda data: _("Done: %(action)s.") % {"action": Action(data["action"]).label},
     )

@@ -372,3 +372,34 @@ def test_the_complaint_page_costs_a_bounded_number_of_queries(
     html = response.content.decode()
     assert f"Reply {rounds - 1}." in html
     assert f"Note {rounds - 1}." in html
+
+
+@pytest.mark.django_db
+def test_a_refused_status_change_keeps_the_message_typed_for_the_customer(bob_client: Client) -> None:
+    complaint = submit_complaint()
+    question = "Could you send us a photo of the label under the kettle?"
+
+    response = bob_client.post(
+        f"{_page(complaint.reference)}transition/", {"action": "request_info", "comment": question}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _messages(page) == [html_lib.escape("A complaint that is “New” cannot be changed with “Ask the customer”.")]
+    assert f">{question}</textarea>" in page
+    complaint.refresh_from_db()
+    assert complaint.status == Status.NEW
+
+
+@pytest.mark.django_db
+def test_a_reply_too_long_is_refused_and_kept(bob_client: Client) -> None:
+    complaint = submit_complaint()
+    too_long = "Sorry. " * 1500
+
+    response = bob_client.post(f"{_page(complaint.reference)}reply/", {"body": too_long})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The reply is empty or too long." in _messages(page)
+    assert too_long.strip() in page
+    assert not complaint.events.filter(kind=ComplaintEvent.Kind.STAFF_REPLY).exists()

@@ -313,6 +313,8 @@ def complaint_assign(*, complaint: Complaint | int, assignee: User | None, actor
         data={
             "from": previous.get_username() if previous else "",
             "to": assignee.get_username() if assignee else "",
+            "from_name": (previous.get_full_name() or previous.get_username()) if previous else "",
+            "to_name": (assignee.get_full_name() or assignee.get_username()) if assignee else "",
         },
         created_at=now,
     )

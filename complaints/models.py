@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import LetterKind
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
@@ -215,6 +217,12 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def letter_kind_label(self) -> str:
+        """For letter events: the kind of letter, in the reader's language."""
+        kind = self.data.get("letter_kind", "")
+        return str(LetterKind(kind).label) if kind in LetterKind.values else kind
 
 
 class SlaPolicy(models.Model):

@@ -267,7 +267,8 @@ def test_assign_to_me(bob_client: Client, agent_bob: Any) -> None:
     complaint.refresh_from_db()
     assert complaint.assignee == agent_bob
     assignment = complaint.events.get(kind=ComplaintEvent.Kind.ASSIGNED)
-    assert assignment.data == {"from": "", "to": "bob"}
+    assert assignment.data == {"from": "", "to": "bob", "from_name": "", "to_name": "Bob Agentson"}
+    assert "— → Bob Agentson" in html
 
 
 @pytest.mark.django_db
@@ -403,3 +404,13 @@ def test_a_reply_too_long_is_refused_and_kept(bob_client: Client) -> None:
     assert "The reply is empty or too long." in _messages(page)
     assert too_long.strip() in page
     assert not complaint.events.filter(kind=ComplaintEvent.Kind.STAFF_REPLY).exists()
+
+
+@pytest.mark.django_db
+def test_the_timeline_names_each_delivered_letter(bob_client: Client, django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = submit_complaint()
+
+    html = bob_client.get(_page(complaint.reference)).content.decode()
+
+    assert "We have received your complaint → alice@example.com" in html

@@ -67,6 +67,7 @@ class CompensationOffer(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     decided_at = models.DateTimeField(_("customer decided"), null=True, blank=True)
+    decline_reason = models.TextField(_("why the customer declined"), blank=True)
 
     class Meta:
         verbose_name = _("compensation offer")

@@ -114,6 +114,15 @@ class Complaint(models.Model):
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
 
+    # Answers to the category's follow-up questions (outage start and whether it goes on, delivery date...).
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    consent_at = models.DateTimeField(_("consent to process personal data given"), null=True, blank=True)
+    # The form's one-time token: a resubmitted POST finds this complaint instead of creating a second one.
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    rating = models.PositiveSmallIntegerField(_("customer's rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("customer's comment on the outcome"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
@@ -122,6 +131,9 @@ class Complaint(models.Model):
             models.CheckConstraint(condition=Q(category__in=Category.values), name="complaint_category_valid"),
             models.CheckConstraint(condition=Q(priority__in=Priority.values), name="complaint_priority_valid"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="complaint_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="complaint_rating_1_to_5"
+            ),
         ]
         indexes = [
             # The staff queue: open complaints, newest first, paged by (received_at, id).
@@ -177,6 +189,9 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     LETTER_SENT = "letter_sent", _("Letter sent")
     LETTER_FAILED = "letter_failed", _("Letter failed")
+    RATED = "rated", _("Outcome rated")
+    OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
 
 
 class ComplaintEvent(models.Model):
@@ -223,6 +238,37 @@ class ComplaintEvent(models.Model):
         """For letter events: the kind of letter, in the reader's language."""
         kind = self.data.get("letter_kind", "")
         return str(LetterKind(kind).label) if kind in LetterKind.values else kind
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Random names in a private folder under MEDIA_ROOT: never served by the web server, only by the
+    # permission-checked download view. The customer's file name is kept in ``original_name``.
+    return f"private/attachments/{instance.received_at:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file a customer or staff member attached. Only images and PDF, checked from the content."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        ComplaintEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveIntegerField(_("size, bytes"))
+    sha256 = models.CharField(max_length=64)
+    by_customer = models.BooleanField(_("from the customer"), default=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class SlaPolicy(models.Model):

@@ -13,6 +13,9 @@ class LetterKind(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
     REJECTION = "rejection", _("Decision")
     REOPENED = "reopened", _("Reopened")
+    LOST_LINKS = "lost_links", _("Your complaint links")
+    CUSTOMER_REPLIED = "customer_replied", _("The customer replied")
+    OFFER_DECIDED = "offer_decided", _("The customer decided on an offer")
 
 
 class LetterStatus(models.TextChoices):
@@ -59,3 +62,38 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}"
+
+
+class InboundMailStatus(models.TextChoices):
+    MATCHED = "matched", _("Added to a complaint")
+    UNMATCHED = "unmatched", _("Not matched to a complaint")
+    IGNORED = "ignored", _("Ignored (auto-reply or bounce)")
+
+
+class InboundMail(models.Model):
+    """A letter customers sent us, as received. Unmatched ones wait on a staff list; none is dropped."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    sender = models.EmailField(_("from"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    raw = models.BinaryField(_("original message"))
+    status = models.CharField(_("status"), max_length=16, choices=InboundMailStatus)
+    reason = models.CharField(_("why"), max_length=255, blank=True)
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mail"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incoming letter")
+        verbose_name_plural = _("incoming letters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=InboundMailStatus.values), name="inbound_mail_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-received_at"], name="inbound_status_received")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

@@ -1,15 +1,45 @@
 """Forms validate the shape of input; services decide what it means."""
 
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compensation.models import OfferKind
 from complaints.models import Category, DesiredResolution
 from complaints.transitions import Action
+from customers.models import Product
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()\-.]{5,40}$", _("Enter a phone number with digits, spaces, brackets or dashes, e.g. +7 912 345-67-89.")
 )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Up to five files in one input. Shape only: the attachments module checks types and sizes."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(AttachmentsField, self).clean(item, initial) for item in files]
+
+
+def product_choices() -> list[tuple[str, Any]]:
+    names = Product.objects.filter(is_active=True).order_by("name").values_list("code", "name")
+    return [("", _("Not listed / something else")), *[(code, name) for code, name in names]]
 
 
 class ComplaintForm(forms.Form):
@@ -22,9 +52,27 @@ class ComplaintForm(forms.Form):
         label=_("Order or contract number (optional)"),
         max_length=64,
         required=False,
-        help_text=_("It helps us find your purchase straight away."),
+        help_text=_("With the email you used for the order, it lets us find your purchase straight away."),
     )
+    product = forms.ChoiceField(label=_("Or choose the product or service"), required=False, choices=product_choices)
     category = forms.ChoiceField(label=_("What is it about?"), choices=[("", _("Choose one")), *Category.choices])
+    outage_started_at = forms.DateTimeField(
+        label=_("When did the outage start?"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+    )
+    outage_ongoing = forms.ChoiceField(
+        label=_("Is it still happening?"),
+        required=False,
+        choices=[("", _("Not sure")), ("yes", _("Yes, it is still not working")), ("no", _("No, it works again"))],
+    )
+    delivery_date = forms.DateField(
+        label=_("When was it delivered, or due to be delivered?"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
     description = forms.CharField(
         label=_("What happened?"),
         min_length=10,
@@ -37,6 +85,19 @@ class ComplaintForm(forms.Form):
         choices=[("", _("Let us suggest a remedy")), *DesiredResolution.choices],
         required=False,
     )
+    attachments = AttachmentsField(
+        label=_("Photos or documents (optional)"),
+        help_text=_(
+            "Up to 5 files, 10 MB each: photos (PNG, JPEG, GIF, WEBP) or PDF. For a faulty product, a photo helps."
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that my personal data is processed to handle this complaint."),
+        error_messages={"required": _("We need your consent to handle the complaint.")},
+    )
+    # A field people do not see (hidden by CSS); bots fill it in.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+    submission_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -47,9 +108,80 @@ class ComplaintForm(forms.Form):
     def clean_description(self) -> str:
         return str(self.cleaned_data["description"]).strip()
 
+    def clean_website(self) -> str:
+        value: str = self.cleaned_data["website"]
+        if value:
+            raise forms.ValidationError(_("Please leave this field empty."))
+        return value
+
+    def clean_outage_started_at(self) -> datetime | None:
+        started: datetime | None = self.cleaned_data["outage_started_at"]
+        if started is not None and started > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("The start of the outage cannot be in the future."))
+        return started
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {
+            "outage_started_at": self.cleaned_data.get("outage_started_at"),
+            "outage_ongoing": self.cleaned_data.get("outage_ongoing") or "",
+            "delivery_date": self.cleaned_data.get("delivery_date"),
+        }
+
 
 class CustomerReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Your message"), max_length=10_000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    attachments = AttachmentsField(label=_("Photos or documents (optional)"))
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How did we do?"),
+        coerce=int,
+        choices=[
+            (5, _("5: excellent")),
+            (4, _("4: good")),
+            (3, _("3: fair")),
+            (2, _("2: poor")),
+            (1, _("1: very poor")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to add? (optional)"),
+        max_length=5_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is still wrong?"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(label=_("The email you used for your complaint"), max_length=254)
+
+
+class OfferDecisionForm(forms.Form):
+    offer = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+    reason = forms.CharField(
+        label=_("Why does this not put it right? (required to decline)"),
+        max_length=5_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if data and data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Please tell us why, so we can offer something better."))
+        return data
 
 
 class StaffMessageForm(forms.Form):
@@ -62,5 +194,19 @@ class TransitionForm(forms.Form):
         label=_("Message to the customer"),
         max_length=10_000,
         required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class StaffOfferForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Offer"), choices=OfferKind.choices)
+    amount = forms.DecimalField(
+        label=_("Amount"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
+    duration_days = forms.IntegerField(label=_("Days of free service"), required=False, min_value=1, max_value=3660)
+    reason = forms.CharField(
+        label=_("What the offer is for (the customer reads this)"),
+        max_length=5_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from compensation.models import CompensationOffer
 from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent
 from complaints.permissions import UserLike, can_view_complaints
 from complaints.tokens import public_id_from_token
@@ -41,11 +42,17 @@ def complaint_list(*, user: UserLike, status: str | None = None) -> QuerySet[Com
 def complaint_get_for_staff(*, user: UserLike, reference: str) -> Complaint:
     """A complaint with its timeline (authors joined) and letters, for staff. 404 when unknown."""
     _require_staff(user)
-    events = ComplaintEvent.objects.select_related("author").order_by("created_at", "id")
+    events = (
+        ComplaintEvent.objects.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    )
     letters = Letter.objects.order_by("created_at", "id")
     complaint = (
         Complaint.objects.select_related("customer", "assignee", "purchase__product", "product")
-        .prefetch_related(Prefetch("events", queryset=events), Prefetch("letters", queryset=letters))
+        .prefetch_related(
+            Prefetch("events", queryset=events),
+            Prefetch("letters", queryset=letters),
+            Prefetch("offers", queryset=CompensationOffer.objects.select_related("created_by").order_by("created_at")),
+        )
         .filter(reference=reference)
         .first()
     )
@@ -68,7 +75,12 @@ def complaint_get_by_token(*, token: str) -> Complaint:
     public_id = public_id_from_token(token)
     if public_id is None:
         raise Http404
-    public_events = ComplaintEvent.objects.filter(is_public=True).select_related("author").order_by("created_at", "id")
+    public_events = (
+        ComplaintEvent.objects.filter(is_public=True)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
     complaint = (
         Complaint.objects.select_related("customer", "purchase__product", "product")
         .prefetch_related(Prefetch("events", queryset=public_events, to_attr="public_events"))

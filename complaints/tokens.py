@@ -29,3 +29,8 @@ def tracking_path(complaint: Complaint) -> str:
 
 def tracking_url(complaint: Complaint) -> str:
     return f"{settings.PUBLIC_BASE_URL}{tracking_path(complaint)}"
+
+
+def staff_url(complaint: Complaint) -> str:
+    """The complaint's page on the staff dashboard, as an absolute link for letters to staff."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('dashboard:complaint', kwargs={'reference': complaint.reference})}"

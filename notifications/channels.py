@@ -31,6 +31,8 @@ class EmailChannel:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[letter.recipient],
             headers={"Message-ID": letter.message_id},
+            # Customers' answers go to the mailbox the IMAP poller reads (notifications.imap).
+            reply_to=[settings.REPLY_TO_EMAIL] if settings.REPLY_TO_EMAIL else None,
             connection=get_connection(fail_silently=False),
         )
         if letter.body_html:

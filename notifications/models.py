@@ -13,6 +13,7 @@ class LetterKind(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
     REJECTION = "rejection", _("Decision")
     REOPENED = "reopened", _("Reopened")
+    OFFER = "offer", _("Compensation offer")
     LOST_LINKS = "lost_links", _("Your complaint links")
     CUSTOMER_REPLIED = "customer_replied", _("The customer replied")
     OFFER_DECIDED = "offer_decided", _("The customer decided on an offer")
@@ -89,9 +90,7 @@ class InboundMail(models.Model):
         verbose_name = _("incoming letter")
         verbose_name_plural = _("incoming letters")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=InboundMailStatus.values), name="inbound_mail_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=InboundMailStatus.values), name="inbound_mail_status_valid"),
         ]
         indexes = [models.Index(fields=["status", "-received_at"], name="inbound_status_received")]
 

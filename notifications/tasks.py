@@ -1,8 +1,9 @@
-"""Celery tasks for letters: take ids, call a service, nothing else."""
+"""Celery tasks for letters and replies by email: take ids, call a service, nothing else."""
 
 from celery import shared_task
+from django.conf import settings
 
-from notifications import services
+from notifications import imap, services
 
 
 @shared_task(name="notifications.tasks.letter_send_task", ignore_result=True)
@@ -16,3 +17,11 @@ def letter_send_task(letter_id: int) -> str:
 @shared_task(name="notifications.tasks.letters_redispatch_stale", ignore_result=True)
 def letters_redispatch_stale() -> int:
     return services.letters_redispatch_stale()
+
+
+@shared_task(name="notifications.tasks.inbound_mail_poll_task", ignore_result=True)
+def inbound_mail_poll_task() -> int:
+    """Read customers' replies from the IMAP mailbox (a beat entry runs it every minute when IMAP_URL is set)."""
+    if not settings.IMAP_URL:
+        return 0
+    return imap.inbound_mail_poll()

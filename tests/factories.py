@@ -1,12 +1,13 @@
 """factory_boy factories. Complaints are built through the services, the way customers make them."""
 
+import importlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from complaints.models import Category, Complaint
 from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
@@ -27,15 +28,31 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
 
+_roles = importlib.import_module("complaints.migrations.0002_roles_and_sla")
+
+
+def staff_group(name: str) -> Group:
+    """The role's group, as the migration creates it. Transactional tests flush it away, so it is re-made here."""
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        specs = [_roles.AGENT_PERMISSIONS] + ([_roles.MANAGER_EXTRA] if name == MANAGERS_GROUP else [])
+        for spec in specs:
+            for app_label, codenames in spec.items():
+                group.permissions.add(
+                    *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+                )
+    return group
+
+
 def agent(username: str = "agent", **kwargs: Any) -> Any:
     user = UserFactory(username=username, **kwargs)
-    user.groups.add(Group.objects.get(name=AGENTS_GROUP))
+    user.groups.add(staff_group(AGENTS_GROUP))
     return user
 
 
 def manager(username: str = "manager", **kwargs: Any) -> Any:
     user = UserFactory(username=username, **kwargs)
-    user.groups.add(Group.objects.get(name=MANAGERS_GROUP))
+    user.groups.add(staff_group(MANAGERS_GROUP))
     return user
 
 

@@ -1,53 +1,218 @@
-"""The customer's pages: the complaint form and the private tracking page. No login."""
+"""The customer's pages: the complaint form, the private tracking page and "lost your link?". No login."""
 
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from complaints.forms import ComplaintForm, CustomerReplyForm
+from compensation.selectors import offer_list_for_complaint
+from compensation.services import offer_decide
+from complaints.forms import ComplaintForm, CustomerReplyForm, LostLinkForm, OfferDecisionForm, RatingForm, ReopenForm
+from complaints.models import Complaint
+from complaints.ratelimit import Limit, client_ip, rate_limit_exceeded
 from complaints.selectors import complaint_get_by_token
-from complaints.services import complaint_customer_reply, complaint_submit
+from complaints.services import (
+    complaint_can_reopen,
+    complaint_customer_reply,
+    complaint_rate,
+    complaint_reopen_by_customer,
+    complaint_submit,
+    customer_send_tracking_links,
+)
 from complaints.tokens import tracking_path, tracking_url
 from config.exceptions import ApplicationError
+
+HOUR = 3600
 
 
 def _language() -> str:
     return (get_language() or "en").split("-")[0]
 
 
+def _add_error(form: forms.Form, exc: ApplicationError) -> None:
+    """A domain refusal shown on the field it concerns, or above the form."""
+    field = exc.extra.get("field")
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def _submission_limited(request: HttpRequest, email: str) -> bool:
+    by_ip = rate_limit_exceeded(
+        scope="complaint-ip", key=client_ip(request), limit=Limit(settings.COMPLAINT_LIMIT_PER_IP, HOUR)
+    )
+    by_email = rate_limit_exceeded(
+        scope="complaint-email", key=email, limit=Limit(settings.COMPLAINT_LIMIT_PER_EMAIL, HOUR)
+    )
+    return by_ip or by_email
+
+
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
-    form = ComplaintForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaint_submit(**form.cleaned_data, channel="web", language=_language())
-        except ApplicationError as exc:
-            form.add_error(None, str(exc.message))
+    status = 200
+    if request.method != "POST":
+        form = ComplaintForm(initial={"submission_token": secrets.token_urlsafe(24)})
+        return render(request, "complaints/new.html", {"form": form})
+    form = ComplaintForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        if _submission_limited(request, data["email"]):
+            status = 429
+            form.add_error(
+                None,
+                _(
+                    "You have sent us several complaints in a short time. Please wait an hour and try again, "
+                    "or write to us on the page of a complaint you already sent."
+                ),
+            )
         else:
-            return redirect(f"{tracking_path(complaint)}?submitted=1")
-    return render(request, "complaints/new.html", {"form": form})
+            try:
+                complaint = complaint_submit(
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    order_number=data["order_number"],
+                    product_code=data["product"],
+                    category=data["category"],
+                    description=data["description"],
+                    desired_resolution=data["desired_resolution"],
+                    details=form.details,
+                    attachments=data["attachments"],
+                    consent=data["consent"],
+                    submission_token=data["submission_token"],
+                    channel="web",
+                    language=_language(),
+                )
+            except ApplicationError as exc:
+                _add_error(form, exc)
+            else:
+                return redirect(f"{tracking_path(complaint)}?submitted=1")
+    return render(request, "complaints/new.html", {"form": form}, status=status)
+
+
+def _track_page(request: HttpRequest, complaint: Complaint, **bound_forms: forms.Form) -> HttpResponse:
+    context: dict[str, Any] = {
+        "complaint": complaint,
+        "events": complaint.public_events,  # type: ignore[attr-defined]
+        "offers": list(offer_list_for_complaint(complaint=complaint)),
+        "submitted": request.GET.get("submitted") == "1",
+        "tracking_url": tracking_url(complaint),
+        "token": request.resolver_match.kwargs["token"] if request.resolver_match else "",
+        "can_reopen": complaint_can_reopen(complaint),
+        "form": CustomerReplyForm(),
+        "rating_form": RatingForm(),
+        "reopen_form": ReopenForm(),
+        "offer_form": OfferDecisionForm(),
+        **bound_forms,
+    }
+    return render(request, "complaints/track.html", context)
+
+
+@require_http_methods(["GET"])
+def complaint_track(request: HttpRequest, token: str) -> HttpResponse:
+    return _track_page(request, complaint_get_by_token(token=token))
+
+
+def _track_action(
+    request: HttpRequest,
+    token: str,
+    *,
+    form: forms.Form,
+    form_name: str,
+    action: Callable[[Complaint, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Validate a tracking-page form, run the service, redirect back; a refusal re-renders what was typed."""
+    complaint = complaint_get_by_token(token=token)
+    if form.is_valid():
+        try:
+            action(complaint, form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.extra.get("field") in form.fields:
+                _add_error(form, exc)
+            else:  # about the complaint, not a field: shown at the top, whichever form is on the page
+                messages.error(request, str(exc.message))
+        else:
+            messages.success(request, done)
+            return redirect(tracking_path(complaint))
+    return _track_page(request, complaint, **{form_name: form})
+
+
+@require_POST
+def complaint_track_reply(request: HttpRequest, token: str) -> HttpResponse:
+    return _track_action(
+        request,
+        token,
+        form=CustomerReplyForm(request.POST, request.FILES),
+        form_name="form",
+        action=lambda complaint, data: complaint_customer_reply(
+            complaint=complaint, body=data["body"], attachments=data["attachments"]
+        ),
+        done=_("Thank you. Your message is on its way to the team."),
+    )
+
+
+@require_POST
+def complaint_track_rate(request: HttpRequest, token: str) -> HttpResponse:
+    return _track_action(
+        request,
+        token,
+        form=RatingForm(request.POST),
+        form_name="rating_form",
+        action=lambda complaint, data: complaint_rate(
+            complaint=complaint, rating=data["rating"], comment=data["comment"]
+        ),
+        done=_("Thank you for your rating. It helps us do better."),
+    )
+
+
+@require_POST
+def complaint_track_reopen(request: HttpRequest, token: str) -> HttpResponse:
+    return _track_action(
+        request,
+        token,
+        form=ReopenForm(request.POST),
+        form_name="reopen_form",
+        action=lambda complaint, data: complaint_reopen_by_customer(complaint=complaint, reason=data["reason"]),
+        done=_("We are sorry it is not put right yet. Your complaint is open again and we are on it."),
+    )
+
+
+@require_POST
+def complaint_track_offer(request: HttpRequest, token: str) -> HttpResponse:
+    return _track_action(
+        request,
+        token,
+        form=OfferDecisionForm(request.POST),
+        form_name="offer_form",
+        action=lambda complaint, data: offer_decide(
+            complaint=complaint,
+            offer_id=data["offer"],
+            accept=data["decision"] == "accept",
+            reason=data["reason"],
+        ),
+        done=_("Thank you. We have recorded your answer and told the team."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def complaint_track(request: HttpRequest, token: str) -> HttpResponse:
-    complaint = complaint_get_by_token(token=token)
-    form = CustomerReplyForm(request.POST or None)
+def lost_link(request: HttpRequest) -> HttpResponse:
+    """Send the links to the customer's complaints by letter. The answer never tells whether the email is known."""
+    form = LostLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            complaint_customer_reply(complaint=complaint, body=form.cleaned_data["body"])
-        except ApplicationError as exc:
-            form.add_error("body", str(exc.message))
-        else:
-            messages.success(request, _("Thank you. Your message is on its way to the team."))
-            return redirect(tracking_path(complaint))
-    context = {
-        "complaint": complaint,
-        "events": complaint.public_events,  # type: ignore[attr-defined]
-        "form": form,
-        "submitted": request.GET.get("submitted") == "1",
-        "tracking_url": tracking_url(complaint),
-    }
-    return render(request, "complaints/track.html", context)
+        email = form.cleaned_data["email"]
+        limit = Limit(settings.LOST_LINK_LIMIT, HOUR)
+        if rate_limit_exceeded(scope="lost-ip", key=client_ip(request), limit=limit) or rate_limit_exceeded(
+            scope="lost-email", key=email, limit=limit
+        ):
+            form.add_error(None, _("You have asked several times in a short time. Please wait an hour and try again."))
+            return render(request, "complaints/lost_link.html", {"form": form}, status=429)
+        customer_send_tracking_links(email=email)
+        return render(request, "complaints/lost_link.html", {"form": LostLinkForm(), "sent_to": email})
+    return render(request, "complaints/lost_link.html", {"form": form})

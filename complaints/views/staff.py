@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from compensation.services import offer_make
 from complaints import selectors, services
-from complaints.forms import StaffMessageForm, TransitionForm
+from complaints.forms import StaffMessageForm, StaffOfferForm, TransitionForm
 from complaints.models import Status
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
 from complaints.transitions import Action, allowed_actions
@@ -70,6 +71,8 @@ def _detail_page(request: HttpRequest, reference: str, **bound_forms: forms.Form
         "reply_form": StaffMessageForm(),
         "note_form": StaffMessageForm(),
         "transition_form": TransitionForm(),
+        "offer_form": StaffOfferForm(),
+        "offers": complaint.offers.all(),
         **bound_forms,
     }
     return render(request, "dashboard/complaint.html", context)
@@ -162,4 +165,28 @@ def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
             complaint=complaint, action=data["action"], actor=actor, comment=data["comment"]
         ),
         done=lambda data: _("Done: %(action)s.") % {"action": Action(data["action"]).label},
+    )
+
+
+@require_POST
+@staff_required
+def complaint_offer(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+    actor = staff_user(request.user)
+    return _perform(
+        request,
+        reference,
+        form=StaffOfferForm(request.POST),
+        form_name="offer_form",
+        invalid=_("Check the offer: what it is, the amount or days, and what it is for."),
+        action=lambda data: offer_make(
+            complaint=complaint,
+            actor=actor,
+            kind=data["kind"],
+            reason=data["reason"],
+            amount=data["amount"],
+            currency=data["currency"],
+            duration_days=data["duration_days"],
+        ),
+        done=lambda data: _("The offer is on its way to the customer."),
     )

@@ -174,6 +174,24 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Amends Customer Care
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The domain in each letter's stable Message-ID header.
 LETTER_MESSAGE_ID_DOMAIN = env.str("LETTER_MESSAGE_ID_DOMAIN", default="amends.localhost")
+# Replies by email: the mailbox customers answer to, read every minute by Celery beat, e.g.
+# imap://user:password@127.0.0.1:143/INBOX or imaps://… (993). Empty: replies by email are not read.
+IMAP_URL = env.str("IMAP_URL", default="")
+# The Reply-To of our letters (that mailbox's address); empty: replies go to DEFAULT_FROM_EMAIL.
+REPLY_TO_EMAIL = env.str("REPLY_TO_EMAIL", default="")
+if IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbound-mail-poll"] = {
+        "task": "notifications.tasks.inbound_mail_poll_task",
+        "schedule": timedelta(minutes=1),
+    }
+
+# --- Abuse limits on public pages ------------------------------------------------------------------------
+# Complaints per client address and per email address, and "lost link" requests, per hour.
+COMPLAINT_LIMIT_PER_IP = env.int("COMPLAINT_LIMIT_PER_IP", default=10)
+COMPLAINT_LIMIT_PER_EMAIL = env.int("COMPLAINT_LIMIT_PER_EMAIL", default=5)
+LOST_LINK_LIMIT = env.int("LOST_LINK_LIMIT", default=5)
+# Set when a reverse proxy puts the client's address in X-Forwarded-For.
+TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,6 +227,8 @@ STORAGES = {
 
 # Bodies larger than this are refused with 400 before a view sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- REST API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

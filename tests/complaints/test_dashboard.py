@@ -353,7 +353,8 @@ def test_an_unknown_reference_is_not_found(bob_client: Client) -> None:
     assert bob_client.post(f"{_page('RC-1999-000001')}reply/", {"body": "Hello"}).status_code == 404
 
 
-DETAIL_MAX_QUERIES = 7
+# session, user, groups/permissions, the complaint, its events (+ authors), their attachments, letters, offers
+DETAIL_MAX_QUERIES = 9
 
 
 @pytest.mark.django_db

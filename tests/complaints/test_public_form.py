@@ -13,6 +13,9 @@ from customers.models import Customer, Purchase
 from notifications.models import Letter
 from tests.factories import CustomerFactory, PurchaseFactory
 
+# The form lists the product catalogue, so every test here may touch the database.
+pytestmark = pytest.mark.django_db
+
 URL = "/complaints/new/"
 
 VALID: dict[str, str] = {
@@ -23,6 +26,7 @@ VALID: dict[str, str] = {
     "category": "defect",
     "description": "The kettle stopped working after two days.",
     "desired_resolution": "replacement",
+    "consent": "on",
 }
 
 

@@ -61,7 +61,7 @@ def test_staff_appear_by_first_name_only(client: Client, agent_bob: Any) -> None
 def test_the_customer_can_write_and_sees_the_message_on_the_timeline(client: Client) -> None:
     complaint = submit_complaint()
 
-    response = client.post(tracking_path(complaint), {"body": "I also have the receipt."}, follow=True)
+    response = client.post(f"{tracking_path(complaint)}reply/", {"body": "I also have the receipt."}, follow=True)
 
     assert response.redirect_chain == [(tracking_path(complaint), 302)]
     html = response.content.decode()
@@ -78,7 +78,7 @@ def test_answering_our_question_puts_the_complaint_back_in_work(client: Client, 
     complaint_transition(complaint=complaint, action=Action.REQUEST_INFO, actor=agent_bob, comment="Which model?")
     assert _status_shown(client.get(tracking_path(complaint)).content.decode()) == "Waiting for your reply"
 
-    response = client.post(tracking_path(complaint), {"body": "Model KT-200."}, follow=True)
+    response = client.post(f"{tracking_path(complaint)}reply/", {"body": "Model KT-200."}, follow=True)
 
     html = response.content.decode()
     assert _status_shown(html) == "In progress"
@@ -92,7 +92,7 @@ def test_answering_our_question_puts_the_complaint_back_in_work(client: Client, 
 def test_an_empty_message_is_a_field_error(client: Client, body: str) -> None:
     complaint = submit_complaint()
 
-    response = client.post(tracking_path(complaint), {"body": body})
+    response = client.post(f"{tracking_path(complaint)}reply/", {"body": body})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -115,7 +115,7 @@ def test_a_tampered_token_is_not_found(client: Client) -> None:
     assert client.get(f"/track/{token}/").status_code == 200
     for bad in (tampered_signature, tampered_id, public_hex, "nonsense", f"{token}x"):
         assert client.get(f"/track/{bad}/").status_code == 404, bad
-        assert client.post(f"/track/{bad}/", {"body": "hello"}).status_code == 404, bad
+        assert client.post(f"/track/{bad}/reply/", {"body": "hello"}).status_code == 404, bad
     assert complaint.events.count() == 1
 
 
@@ -140,7 +140,7 @@ def test_a_reply_through_one_link_lands_on_that_complaint_only(client: Client) -
     first = submit_complaint(email="alice@example.com")
     second = submit_complaint(email="bob@example.org")
 
-    client.post(tracking_path(first), {"body": "For the first one."})
+    client.post(f"{tracking_path(first)}reply/", {"body": "For the first one."})
 
     assert Complaint.objects.get(pk=first.pk).events.filter(body="For the first one.").exists()
     assert not Complaint.objects.get(pk=second.pk).events.filter(body="For the first one.").exists()

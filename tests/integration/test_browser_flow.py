@@ -42,6 +42,7 @@ def test_customer_complains_agent_replies_and_resolves(
     page.get_by_label("What is it about?").select_option(label="Faulty product")
     page.get_by_label("What happened?").click()
     page.keyboard.type("The kettle stopped working after two days. It does not heat at all.")
+    page.get_by_label("I agree that my personal data is processed").check()
     page.get_by_role("button", name="Send complaint").click()
 
     heading = page.get_by_role("heading", name=re.compile(r"Your complaint RC-\d{4}-\d{6} is with us"))

@@ -1,4 +1,4 @@
-"""Every write to complaints: submission, replies, notes, assignment and status changes.
+"""Writes by staff (replies, notes, assignment, status changes) and the shared machinery of all writes.
 
 Each function is atomic, records what it did on the complaint's timeline, and queues the customer's letters
 in the same transaction (the outbox), to be sent by a worker after commit.
@@ -7,6 +7,7 @@ in the same transaction (the outbox), to be sent by a worker after commit.
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
@@ -23,12 +24,9 @@ from complaints.models import (
     Status,
 )
 from complaints.permissions import can_handle_complaints
-from complaints.tokens import tracking_url
+from complaints.tokens import staff_url, tracking_url
 from complaints.transitions import TRANSITIONS, Action
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
-from customers.models import Language
-from customers.selectors import purchase_find_for_customer
-from customers.services import customer_get_or_create_by_email
 from notifications.models import LetterKind
 from notifications.services import letter_queue
 
@@ -88,68 +86,29 @@ def _queue_customer_letter(*, complaint: Complaint, kind: str, key: str, **extra
     )
 
 
+def _notify_assignee(*, complaint: Complaint, kind: str, key: str, **extra: Any) -> None:
+    """A letter to the complaint's assignee (in the site's language) about something the customer did."""
+    assignee = complaint.assignee
+    if assignee is None or not assignee.email:
+        return
+    letter_queue(
+        complaint=complaint,
+        kind=kind,
+        recipient=assignee.email,
+        language=settings.LANGUAGE_CODE,
+        idempotency_key=f"{kind}:complaint:{complaint.pk}:{key}",
+        context={**_letter_context(complaint, **extra), "staff_url": staff_url(complaint), "assignee": assignee},
+    )
+
+
 def _touch(complaint: Complaint, now: datetime, fields: list[str]) -> None:
     complaint.updated_at = now
     complaint.save(update_fields=[*fields, "updated_at"])
 
 
-@transaction.atomic
-def complaint_submit(
-    *,
-    name: str,
-    email: str,
-    category: str,
-    description: str,
-    phone: str = "",
-    order_number: str = "",
-    desired_resolution: str = "",
-    channel: str = "web",
-    language: str = Language.EN,
-) -> Complaint:
-    """Register a complaint and queue its acknowledgement letter, in one transaction.
-
-    A repeat customer (same email, any case) is the same ``Customer``. The order number links the purchase
-    only when it belongs to that customer.
-    """
-    now = timezone.now()
-    language = language if language in Language.values else Language.EN
-    customer = customer_get_or_create_by_email(email=email, name=name, phone=phone, language=language)
-    purchase = purchase_find_for_customer(customer=customer, order_number=order_number)
-    priority = _initial_priority(category=category)
-    first_due, resolution_due = sla_due_times(priority=priority, received_at=now)
-    complaint = Complaint.objects.create(
-        reference=reference_next(when=now),
-        customer=customer,
-        purchase=purchase,
-        product=purchase.product if purchase else None,
-        category=category,
-        description=description.strip(),
-        desired_resolution=desired_resolution,
-        channel=channel,
-        priority=priority,
-        language=language,
-        received_at=now,
-        updated_at=now,
-        first_response_due=first_due,
-        resolution_due=resolution_due,
-    )
-    ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=ComplaintEvent.Kind.CREATED,
-        is_public=True,
-        by_customer=True,
-        body=complaint.description,
-        to_status=Status.NEW,
-        data={"channel": channel, "order_number": order_number.strip(), "purchase_linked": purchase is not None},
-        created_at=now,
-    )
-    _queue_customer_letter(complaint=complaint, kind=LetterKind.ACKNOWLEDGEMENT, key="received")
-    return complaint
-
-
 def _lock(complaint: Complaint | int) -> Complaint:
     pk = complaint if isinstance(complaint, int) else complaint.pk
-    return Complaint.objects.select_for_update().select_related("customer").get(pk=pk)
+    return Complaint.objects.select_for_update(of=("self",)).select_related("customer", "assignee").get(pk=pk)
 
 
 def _require_handler(actor: User | None) -> None:
@@ -158,7 +117,13 @@ def _require_handler(actor: User | None) -> None:
 
 
 def _apply_transition(
-    *, complaint: Complaint, action: str, actor: User | None, comment: str, now: datetime
+    *,
+    complaint: Complaint,
+    action: str,
+    actor: User | None,
+    comment: str,
+    now: datetime,
+    by_customer: bool = False,
 ) -> ComplaintEvent:
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -198,7 +163,7 @@ def _apply_transition(
         kind=ComplaintEvent.Kind.STATUS_CHANGED,
         is_public=True,
         author=actor,
-        by_customer=action == Action.CUSTOMER_REPLIED,
+        by_customer=by_customer or action == Action.CUSTOMER_REPLIED,
         body=comment,
         from_status=previous,
         to_status=transition.target,
@@ -269,27 +234,6 @@ def complaint_note_add(*, complaint: Complaint | int, author: User, body: str) -
     _touch(locked, now, [])
     return ComplaintEvent.objects.create(
         complaint=locked, kind=ComplaintEvent.Kind.INTERNAL_NOTE, author=author, body=body, created_at=now
-    )
-
-
-@transaction.atomic
-def complaint_customer_reply(*, complaint: Complaint | int, body: str) -> ComplaintEvent:
-    """The customer answers on the tracking page. An answer to our question moves the complaint back into work."""
-    body = body.strip()
-    if not body:
-        raise ApplicationError(_("Please write your message."), extra={"field": "body"})
-    locked = _lock(complaint)
-    now = timezone.now()
-    if locked.status == Status.AWAITING_CUSTOMER:
-        _apply_transition(complaint=locked, action=Action.CUSTOMER_REPLIED, actor=None, comment="", now=now)
-    _touch(locked, now, [])
-    return ComplaintEvent.objects.create(
-        complaint=locked,
-        kind=ComplaintEvent.Kind.CUSTOMER_MESSAGE,
-        is_public=True,
-        by_customer=True,
-        body=body,
-        created_at=now,
     )
 
 

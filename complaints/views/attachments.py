@@ -1,0 +1,48 @@
+"""Downloads of attached files: for the holder of a tracking link, and for support staff.
+
+Files are always sent as downloads with the type we sniffed when storing them, and with headers that stop
+a browser from guessing another type or running anything inside them.
+"""
+
+import logging
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+
+from complaints.attachments import ALLOWED_TYPES, attachment_get_for_customer, attachment_get_for_staff
+from complaints.models import Attachment
+from complaints.permissions import can_view_complaints
+
+logger = logging.getLogger(__name__)
+
+
+def _download(attachment: Attachment) -> FileResponse:
+    try:
+        handle = attachment.file.storage.open(attachment.file.name or "", "rb")
+    except (FileNotFoundError, IsADirectoryError):
+        logger.error("Attachment %s is missing from storage (%s)", attachment.public_id, attachment.file.name)
+        raise Http404 from None
+    # The stored type was sniffed on upload; anything unexpected is sent as opaque bytes.
+    content_type = attachment.content_type if attachment.content_type in ALLOWED_TYPES else "application/octet-stream"
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def attachment_download_customer(request: HttpRequest, token: str, public_id: uuid.UUID) -> FileResponse:
+    return _download(attachment_get_for_customer(token=token, public_id=public_id))
+
+
+@require_GET
+@login_required
+def attachment_download_staff(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
+    # As the dashboard's staff_required: sign in first, then 403 for people who are not support staff.
+    if not can_view_complaints(request.user):
+        raise PermissionDenied
+    return _download(attachment_get_for_staff(user=request.user, public_id=public_id))

@@ -192,23 +192,18 @@ def _database_url(settings_dict: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(
+def _celery_worker_session(
     django_db_setup: Any,
     smtp_sink_server: SmtpSink,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[CeleryWorker]:
-    """A real ``celery -A config worker`` on the test database, a private Redis key prefix and the SMTP sink.
-
-    While it runs, this process's Celery app publishes to the same broker instead of running tasks eagerly.
-    Tests that rely on it need ``django_db(transaction=True)``: the worker only sees committed rows.
-    """
+    """A real ``celery -A config worker`` on the test database, a private Redis key prefix and the SMTP sink,
+    started once per session."""
     from django.conf import settings
     from django.db import connection
 
-    from config import celery_app
-
     if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database, which needs PostgreSQL")
+        pytest.fail("the worker shares the test database, which needs PostgreSQL (DATABASE_URL)")
     redis_url = settings.REDIS_URL or "redis://127.0.0.1:6379/14"
     broker_url = re.sub(r"/\d*$", "", redis_url.rstrip("/")) + f"/{BROKER_REDIS_DB}"
     key_prefix = f"amends-it-{uuid.uuid4().hex[:12]}:"
@@ -252,11 +247,27 @@ def celery_worker_process(
             start_new_session=True,  # its own process group: stopped as a whole below
         )
     worker = CeleryWorker(process=process, log_path=log_path, broker_url=broker_url, key_prefix=key_prefix)
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
     try:
         worker.wait_for_log(r"@\S+ ready\.", timeout=WORKER_READY_TIMEOUT)
+        yield worker
+    finally:
+        _stop_process_group(process)
+        _delete_broker_keys(broker_url, key_prefix)
+
+
+@pytest.fixture
+def celery_worker_process(_celery_worker_session: CeleryWorker) -> Iterator[CeleryWorker]:
+    """The session's real worker. For the test's duration this process's Celery app publishes to its broker
+    instead of running tasks eagerly; afterwards eager mode (and locmem mail) is back for the other tests.
+    Tests that rely on it need ``django_db(transaction=True)``: the worker only sees committed rows.
+    """
+    from config import celery_app
+
+    worker = _celery_worker_session
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
+    try:
         celery_app.conf.update(task_always_eager=False)
-        _use_broker(celery_app, broker_url=broker_url, transport_options=worker.transport_options())
+        _use_broker(celery_app, broker_url=worker.broker_url, transport_options=worker.transport_options())
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=3)
             assert conn.transport.driver_type == "redis", conn.as_uri()
@@ -264,8 +275,6 @@ def celery_worker_process(
     finally:
         _reset_producer_pools(celery_app)
         celery_app.conf.update(saved)
-        _stop_process_group(process)
-        _delete_broker_keys(broker_url, key_prefix)
 
 
 def _stop_process_group(process: subprocess.Popen[bytes]) -> None:

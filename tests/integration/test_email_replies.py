@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def dovecot_server() -> Iterator[Dovecot]:
     problem = dovecot_available()
     if problem:
-        pytest.skip(problem)
+        pytest.fail(f"the IMAP server for this test cannot start: {problem}")
     with dovecot_running() as server:
         yield server
 

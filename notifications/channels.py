@@ -30,7 +30,8 @@ class EmailChannel:
             body=letter.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[letter.recipient],
-            headers={"Message-ID": letter.message_id},
+            # Auto-Submitted keeps out-of-office robots from answering our letters (RFC 3834).
+            headers={"Message-ID": letter.message_id, "Auto-Submitted": "auto-generated"},
             # Customers' answers go to the mailbox the IMAP poller reads (notifications.imap).
             reply_to=[settings.REPLY_TO_EMAIL] if settings.REPLY_TO_EMAIL else None,
             connection=get_connection(fail_silently=False),

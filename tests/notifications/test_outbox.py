@@ -125,6 +125,7 @@ def test_the_message_id_header_is_the_letter_s() -> None:
     assert letter.message_id.startswith("<")
     assert letter.message_id.endswith(">")
     assert mail.outbox[0].message()["Message-ID"] == letter.message_id
+    assert mail.outbox[0].message()["Auto-Submitted"] == "auto-generated"
 
 
 @pytest.mark.django_db

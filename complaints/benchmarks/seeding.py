@@ -134,7 +134,10 @@ COMPLAINT_COLUMNS = (
     "updated_at",
     "first_response_due",
     "resolution_due",
+    "details",
+    "rating_comment",
 )
+EMPTY_DETAILS = json.dumps({})
 EVENT_COLUMNS = (
     "complaint_id",
     "kind",
@@ -481,6 +484,8 @@ def _complaint_rows(
                 updated,
                 received_at + first_due,
                 received_at + resolution_due,
+                EMPTY_DETAILS,
+                "",
             )
         )
         event_rows.append(

@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from complaints.models import Complaint, ComplaintEvent, ReferenceCounter, SlaPolicy
+from complaints.models import (
+    Attachment,
+    CannedResponse,
+    Complaint,
+    ComplaintEvent,
+    ReferenceCounter,
+    SavedFilter,
+    SlaPolicy,
+)
 
 
 class ComplaintEventInline(admin.TabularInline[ComplaintEvent, Complaint]):
@@ -56,3 +64,26 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
 @admin.register(ReferenceCounter)
 class ReferenceCounterAdmin(admin.ModelAdmin[ReferenceCounter]):
     list_display = ("year", "last_number")
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin[CannedResponse]):
+    list_display = ("title", "language", "is_active")
+    list_filter = ("language", "is_active")
+    search_fields = ("title", "body")
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin[SavedFilter]):
+    list_display = ("name", "user", "query", "created_at")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin[Attachment]):
+    list_display = ("original_name", "complaint", "content_type", "size", "by_customer", "received_at")
+    list_select_related = ("complaint",)
+    raw_id_fields = ("complaint", "event")
+    readonly_fields = ("public_id", "sha256", "size", "content_type")
+    show_full_result_count = False

@@ -122,6 +122,8 @@ class Complaint(models.Model):
     rating = models.PositiveSmallIntegerField(_("customer's rating"), null=True, blank=True)
     rating_comment = models.TextField(_("customer's comment on the outcome"), blank=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    # Reference, customer name and email, and the text: what staff search, kept by the services that change it.
+    search_document = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("complaint")
@@ -269,6 +271,41 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CannedResponse(models.Model):
+    """A reply staff start from. Placeholders: {name}, {reference}, {due}, {agent}."""
+
+    title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(_("language"), max_length=8, choices=[("en", _("English")), ("ru", _("Russian"))])
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["language", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class SavedFilter(models.Model):
+    """A staff member's named queue filter (the query string of the queue page)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filter"), max_length=1000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SlaPolicy(models.Model):

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Letter, LetterStatus
+from notifications.models import InboundMail, Letter, LetterStatus
 from notifications.services import letter_resend
 
 
@@ -22,3 +22,15 @@ class LetterAdmin(admin.ModelAdmin[Letter]):
     def resend(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
         for letter_id in queryset.filter(status=LetterStatus.FAILED).values_list("pk", flat=True):
             letter_resend(letter_id=letter_id)
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin[InboundMail]):
+    list_display = ("received_at", "sender", "subject", "status", "complaint")
+    list_filter = ("status",)
+    list_select_related = ("complaint",)
+    search_fields = ("sender", "subject", "message_id")
+    raw_id_fields = ("complaint",)
+    exclude = ("raw",)
+    readonly_fields = ("message_id", "sender", "subject", "body_text", "status", "reason", "received_at")
+    show_full_result_count = False

@@ -7,12 +7,21 @@ from django.core.management import call_command
 
 from complaints.benchmarks.seeding import bench_seed
 from complaints.models import Complaint, ComplaintEvent, ReferenceCounter, Status
+from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
 from complaints.services import complaint_submit
 from notifications.models import Letter
+from tests.factories import staff_group
+
+
+def _roles() -> None:
+    """The groups the migration creates; an earlier transactional test's flush may have removed them."""
+    staff_group(AGENTS_GROUP)
+    staff_group(MANAGERS_GROUP)
 
 
 @pytest.mark.django_db(transaction=True)  # the seeder commits batch by batch, as on a real database
 def test_bench_seed_writes_complete_rows_and_keeps_references_unique() -> None:
+    _roles()
     result = bench_seed(complaints=400, batch=150, log=lambda line: None, seed=7)
 
     assert result.complaints == Complaint.objects.count() == 400
@@ -28,6 +37,7 @@ def test_bench_seed_writes_complete_rows_and_keeps_references_unique() -> None:
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_prints_the_logins() -> None:
+    _roles()
     first, second = StringIO(), StringIO()
 
     call_command("seed_demo", stdout=first)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import attachments, staff
+from complaints.views import attachments, composer, staff
 
 app_name = "dashboard"
 
@@ -13,4 +13,16 @@ urlpatterns = [
     path("complaints/<str:reference>/transition/", staff.complaint_transition, name="transition"),
     path("complaints/<str:reference>/offer/", staff.complaint_offer, name="offer"),
     path("files/<uuid:public_id>/", attachments.attachment_download_staff, name="attachment"),
+]
+
+urlpatterns += [
+    path("filters/", staff.saved_filter_create, name="saved_filter_create"),
+    path("filters/<int:pk>/delete/", staff.saved_filter_remove, name="saved_filter_delete"),
+]
+
+# The reply composer: the reply form posts to reply/checked/ (the apology check, then the plain reply view).
+urlpatterns += [
+    path("complaints/<str:reference>/reply/checked/", composer.complaint_reply_checked, name="reply_checked"),
+    path("complaints/<str:reference>/canned/<int:canned_id>/", composer.complaint_canned, name="canned"),
+    path("complaints/<str:reference>/apology-check/", composer.complaint_apology_check, name="apology_check"),
 ]

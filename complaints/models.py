@@ -5,10 +5,14 @@ Status changes are not made here: ``complaints.transitions`` holds the only tabl
 """
 
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +62,29 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High")
     URGENT = "urgent", _("Urgent")
+
+
+# Stands in for "no due time" in the due-soonest order, so its key is never NULL (NULLs would break keysets).
+NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+def complaint_sla_due_key() -> Coalesce:
+    """The next due time still owed: the first response until it is given, then the resolution.
+
+    Shared by the queue's sort and its index, which PostgreSQL uses only when the two expressions are equal.
+    """
+    owed_first = When(first_responded_at__isnull=True, first_response_due__isnull=False, then=F("first_response_due"))
+    return Coalesce(Case(owed_first, default=F("resolution_due")), Value(NO_DUE))
+
+
+def complaint_priority_rank() -> Case:
+    """Urgent first (0) to low (3), for the queue's priority order and its index."""
+    return Case(
+        *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
+        default=Value(len(PRIORITY_RANK)),
+        output_field=models.IntegerField(),
+    )
 
 
 class Complaint(models.Model):
@@ -157,6 +184,28 @@ class Complaint(models.Model):
                 fields=["resolution_due"],
                 condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
                 name="complaint_resolution_due",
+            ),
+            # The queue's full-text search ('simple': no stemming, so English and Russian alike).
+            GinIndex(SearchVector("search_document", config="simple"), name="complaint_search"),
+            # The queue's tab counts: one index-only scan over open complaints reads every column they test.
+            models.Index(
+                fields=["status", "assignee", "first_responded_at", "first_response_due", "resolution_due"],
+                condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_open_sla",
+            ),
+            # The queue's "due soonest" and "priority" orders, walked by keyset like the default one.
+            models.Index(
+                complaint_sla_due_key(),
+                "id",
+                condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_open_due_order",
+            ),
+            models.Index(
+                complaint_priority_rank(),
+                models.F("received_at").desc(),
+                models.F("id").desc(),
+                condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_open_priority_order",
             ),
         ]
 

@@ -1,7 +1,7 @@
 """Every non-trivial read of complaints, with the joins each page needs (no N+1 queries)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -10,8 +10,19 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from compensation.models import CompensationOffer
-from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent
-from complaints.permissions import UserLike, can_view_complaints
+from complaints.models import Complaint, ComplaintEvent
+from complaints.permissions import UserLike, can_view_complaints, staff_user
+from complaints.queue import (
+    QueueParams,
+    RowSla,
+    complaint_sla,
+    cursor_after,
+    cursor_encode,
+    queue_filter,
+    queue_search,
+    queue_sorted,
+    queue_tab_counts,
+)
 from complaints.tokens import public_id_from_token
 from config.exceptions import PermissionRefused
 from notifications.models import Letter
@@ -22,12 +33,14 @@ def _require_staff(user: UserLike) -> None:
         raise PermissionRefused(_("This page is for support staff."))
 
 
-def complaint_queue(*, user: UserLike, status: str | None = None) -> QuerySet[Complaint]:
-    """Complaints for the staff queue, newest first. Without ``status``: every open complaint."""
+def complaint_queue(*, user: UserLike, params: QueueParams, now: datetime) -> QuerySet[Complaint]:
+    """Complaints for the staff queue: the tab, filters and search of ``params``, in its sort order."""
     _require_staff(user)
-    qs = Complaint.objects.select_related("customer", "assignee", "product")
-    qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN_STATUSES)
-    return qs.order_by("-received_at", "-id")
+    me = staff_user(user)
+    qs = Complaint.objects.select_related("customer", "assignee").filter(queue_filter(params=params, user=me, now=now))
+    if params.q:
+        qs = queue_search(qs, params.q)
+    return queue_sorted(qs, params.sort)
 
 
 def complaint_list(*, user: UserLike, status: str | None = None) -> QuerySet[Complaint]:
@@ -108,36 +121,32 @@ def staff_assignable_users(*, user: UserLike) -> list[User]:
 
 
 @dataclass(frozen=True)
+class QueueRow:
+    complaint: Complaint
+    sla: RowSla
+
+
+@dataclass(frozen=True)
 class QueuePage:
-    rows: list[Complaint]
+    rows: list[QueueRow]
     next_cursor: str
     is_first: bool
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+def complaint_queue_page(*, user: UserLike, params: QueueParams, cursor: str, size: int, now: datetime) -> QueuePage:
+    """One page of the queue, keyset-paginated on (sort key, id) in every sort order: page 1,000 costs what
+    page 1 costs. A garbled cursor (or one from another sort order) gives the first page."""
+    qs = complaint_queue(user=user, params=params, now=now)
+    after = cursor_after(cursor, params.sort)
+    if after is not None:
+        qs = qs.filter(after)
+    complaints = list(qs[: size + 1])
+    next_cursor = cursor_encode(complaints[size - 1], params.sort) if len(complaints) > size else ""
+    rows = [QueueRow(complaint=c, sla=complaint_sla(c, now=now)) for c in complaints[:size]]
+    return QueuePage(rows=rows, next_cursor=next_cursor, is_first=after is None)
 
 
-def _cursor_encode(complaint: Complaint) -> str:
-    # Whole microseconds since the epoch: exact, unlike a float timestamp.
-    return f"{(complaint.received_at - _EPOCH) // _MICROSECOND}_{complaint.pk}"
-
-
-def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
-    try:
-        micros, pk = cursor.split("_", 1)
-        return _EPOCH + int(micros) * _MICROSECOND, int(pk)
-    except (ValueError, OverflowError):
-        return None
-
-
-def complaint_queue_page(*, user: UserLike, status: str | None, cursor: str, size: int) -> QueuePage:
-    """One page of the queue, keyset-paginated on (received_at, id): as fast on page 10,000 as on page 1."""
-    qs = complaint_queue(user=user, status=status)
-    position = _cursor_decode(cursor) if cursor else None
-    if position is not None:
-        received_at, pk = position
-        qs = qs.filter(Q(received_at__lt=received_at) | Q(received_at=received_at, id__lt=pk))
-    rows = list(qs[: size + 1])
-    next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else ""
-    return QueuePage(rows=rows[:size], next_cursor=next_cursor, is_first=position is None)
+def complaint_queue_counts(*, user: UserLike, now: datetime) -> dict[str, int]:
+    """The number of complaints on each queue tab, in one query."""
+    _require_staff(user)
+    return queue_tab_counts(user=staff_user(user), now=now)

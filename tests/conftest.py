@@ -69,3 +69,19 @@ def outsider_dave(db: Any) -> Any:
     from tests.factories import UserFactory
 
     return UserFactory(username="dave")
+
+
+@pytest.fixture(autouse=True)
+def _staff_groups(request: pytest.FixtureRequest) -> None:
+    """The roles the data migration creates. A transactional test's flush empties auth_group (post_migrate
+    brings permissions back, not groups), so every database test starts with them in place."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False) or (len(marker.args) > 0 and bool(marker.args[0]))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
+    from tests.factories import staff_group
+
+    staff_group(AGENTS_GROUP)
+    staff_group(MANAGERS_GROUP)

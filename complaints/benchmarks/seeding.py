@@ -56,6 +56,7 @@ from complaints.models import (
     Status,
 )
 from complaints.permissions import AGENTS_GROUP
+from complaints.queue import search_document_for
 from complaints.services import DEFAULT_SLA_MINUTES
 from complaints.transitions import Action
 from customers.models import Customer, Language, Product, Purchase
@@ -136,6 +137,7 @@ COMPLAINT_COLUMNS = (
     "resolution_due",
     "details",
     "rating_comment",
+    "search_document",
 )
 EMPTY_DETAILS = json.dumps({})
 EVENT_COLUMNS = (
@@ -421,6 +423,7 @@ def _complaint_rows(
     received: list[datetime],
     customer_ids: list[int],
     customer_languages: dict[int, str],
+    contacts: dict[int, tuple[str, str]],
     purchases: list[tuple[int, int, BenchProduct]],
     next_number: dict[int, int],
 ) -> tuple[list[Row], list[Row]]:
@@ -486,6 +489,12 @@ def _complaint_rows(
                 received_at + resolution_due,
                 EMPTY_DETAILS,
                 "",
+                search_document_for(
+                    reference=f"RC-{received_at.year}-{number:06d}",
+                    name=contacts[customer_id][0],
+                    email=contacts[customer_id][1],
+                    description=description,
+                ),
             )
         )
         event_rows.append(
@@ -569,6 +578,7 @@ def _build_batch(ctx: _Context, plan: _Plan, *, offset: int, size: int) -> list[
         received=received,
         customer_ids=customer_ids,
         customer_languages=dict(zip(customer_ids, languages, strict=True)),
+        contacts={int(str(row[0])): (str(row[2]), str(row[1])) for row in customer_rows},
         purchases=[(first_purchase + i, owner, product) for i, (owner, product) in enumerate(owners)],
         next_number=plan.next_number,
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.attachments import attachment_save, attachments_validate
 from complaints.models import Category, Complaint, ComplaintEvent, Status
+from complaints.queue import search_document_for
 from complaints.services.core import (
     _apply_transition,
     _initial_priority,
@@ -80,7 +81,7 @@ def complaint_submit(
     try:
         with transaction.atomic():
             complaint = Complaint.objects.create(
-                reference=reference_next(when=now),
+                reference=(reference := reference_next(when=now)),
                 customer=customer,
                 purchase=purchase,
                 product=product,
@@ -97,6 +98,9 @@ def complaint_submit(
                 resolution_due=resolution_due,
                 consent_at=now if consent else None,
                 submission_token=submission_token or None,
+                search_document=search_document_for(
+                    reference=reference, name=customer.name, email=customer.email, description=description.strip()
+                ),
             )
     except IntegrityError:
         # The same form was submitted twice at the same moment: the other request created it.

@@ -1,6 +1,6 @@
 """The support staff's dashboard: the queue and the complaint page. Thin: selectors read, services write."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +17,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compensation.services import offer_make
 from complaints import selectors, services
+from complaints.apology import ApologyHint
+from complaints.canned import canned_get, canned_groups, canned_render
 from complaints.forms import StaffMessageForm, StaffOfferForm, TransitionForm
-from complaints.models import Status
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
+from complaints.queue import (
+    QueueFilterForm,
+    Tab,
+    product_choices,
+    queue_params,
+    queue_query_string,
+    saved_filter_delete,
+    saved_filter_list,
+    saved_filter_save,
+)
 from complaints.transitions import Action, allowed_actions
 from config.exceptions import ApplicationError
 
@@ -42,14 +53,37 @@ def staff_required(view: View) -> View:
 @require_GET
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    if status not in Status.values:
-        status = ""
+    """The queue: tabs with counts, filters, search, sort and keyset pages. ``?partial=1`` renders only the
+    parts the page's poll swaps in (tab counts, rows, pager), from the same template."""
+    me = staff_user(request.user)
+    now = timezone.now()
+    form = QueueFilterForm(request.GET, products=product_choices(), assignees=selectors.staff_assignable_users(user=me))
+    params = queue_params(form)
     page = selectors.complaint_queue_page(
-        user=request.user, status=status or None, cursor=request.GET.get("after", ""), size=QUEUE_PAGE_SIZE
+        user=me, params=params, cursor=request.GET.get("after", ""), size=QUEUE_PAGE_SIZE, now=now
     )
-    context = {"page": page, "status": status, "statuses": Status.choices, "now": timezone.now()}
+    filters = queue_query_string(request.GET)
+    counts = selectors.complaint_queue_counts(user=me, now=now)
+    context = {
+        "form": form,
+        "params": params,
+        "page": page,
+        "tabs": [(tab, label, counts[tab], _with_tab(request, tab)) for tab, label in Tab.CHOICES],
+        "filters": filters,
+        "now": now,
+    }
+    if request.GET.get("partial"):
+        return render(request, "dashboard/queue.html#refresh", context)
+    context["saved_filters"] = saved_filter_list(user=me)
     return render(request, "dashboard/queue.html", context)
+
+
+def _with_tab(request: HttpRequest, tab: str) -> str:
+    query = request.GET.copy()
+    for name in ("after", "partial", "tab"):
+        query.pop(name, None)
+    query["tab"] = tab
+    return queue_query_string(query)
 
 
 @require_GET
@@ -58,17 +92,30 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _detail_page(request, reference)
 
 
-def _detail_page(request: HttpRequest, reference: str, **bound_forms: forms.Form) -> HttpResponse:
-    """The complaint page; after a refused action, with the refused form as typed (nothing is lost)."""
+def _detail_page(
+    request: HttpRequest, reference: str, reply_hints: Sequence[ApologyHint] = (), /, **bound_forms: forms.Form
+) -> HttpResponse:
+    """The complaint page; after a refused action, with the refused form as typed (nothing is lost).
+
+    ``reply_hints`` is the apology check's advice on a reply held back for a second look; ``?canned=<id>``
+    starts the reply from that canned response (the composer without JavaScript).
+    """
     complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
     can_handle = can_handle_complaints(request.user)
+    reply_start = ""
+    if can_handle and "canned" in request.GET:
+        chosen = canned_get(canned_id=request.GET["canned"])
+        if chosen is not None:
+            reply_start = canned_render(canned=chosen, complaint=complaint, agent=staff_user(request.user))
     context = {
         "complaint": complaint,
         "events": complaint.events.all(),
         "letters": complaint.letters.all(),
         "can_handle": can_handle,
         "actions": [(a, Action(a).label) for a in allowed_actions(complaint.status)] if can_handle else [],
-        "reply_form": StaffMessageForm(),
+        "reply_form": StaffMessageForm(initial={"body": reply_start}),
+        "reply_hints": reply_hints,
+        "canned_groups": canned_groups(first=complaint.language) if can_handle else [],
         "note_form": StaffMessageForm(),
         "transition_form": TransitionForm(),
         "offer_form": StaffOfferForm(),
@@ -190,3 +237,27 @@ def complaint_offer(request: HttpRequest, reference: str) -> HttpResponse:
         ),
         done=lambda data: _("The offer is on its way to the customer."),
     )
+
+
+@require_POST
+@staff_required
+def saved_filter_create(request: HttpRequest) -> HttpResponse:
+    """Save the queue's current filter (sent as ``query``) under a name, then show the queue with it."""
+    query = queue_query_string(QueryDict(request.POST.get("query", "")))
+    try:
+        saved_filter_save(user=staff_user(request.user), name=request.POST.get("name", ""), query=query)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Filter saved."))
+    return redirect(f"{reverse('dashboard:queue')}?{query}" if query else reverse("dashboard:queue"))
+
+
+@require_POST
+@staff_required
+def saved_filter_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the signed-in user's saved filters; another user's is not found."""
+    if not saved_filter_delete(user=staff_user(request.user), saved_filter_id=pk):
+        raise Http404
+    messages.success(request, _("Filter deleted."))
+    return redirect(reverse("dashboard:queue"))

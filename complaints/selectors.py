@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +149,20 @@ def complaint_queue_page(*, user: UserLike, params: QueueParams, cursor: str, si
 
 
 def complaint_queue_counts(*, user: UserLike, now: datetime) -> dict[str, int]:
-    """The number of complaints on each queue tab, in one query."""
+    """The number of complaints on each queue tab, in one query, cached per person for a few seconds.
+
+    The aggregate reads every open complaint's index entry (about 0.1 s with a quarter of a million open);
+    the page refreshes itself every 30 s for every agent, so a short cache keeps that off the hot path.
+    """
     _require_staff(user)
-    return queue_tab_counts(user=staff_user(user), now=now)
+    member = staff_user(user)
+    seconds = settings.QUEUE_COUNTS_CACHE_SECONDS
+    key = f"queue-counts:{member.pk}"
+    if seconds > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return dict(cached)
+    counts = queue_tab_counts(user=member, now=now)
+    if seconds > 0:
+        cache.set(key, counts, timeout=seconds)
+    return counts

@@ -190,6 +190,8 @@ if IMAP_URL:
 COMPLAINT_LIMIT_PER_IP = env.int("COMPLAINT_LIMIT_PER_IP", default=10)
 COMPLAINT_LIMIT_PER_EMAIL = env.int("COMPLAINT_LIMIT_PER_EMAIL", default=5)
 LOST_LINK_LIMIT = env.int("LOST_LINK_LIMIT", default=5)
+# How long the queue's tab counts may be reused (0: count on every page view).
+QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=10)
 # Set when a reverse proxy puts the client's address in X-Forwarded-For.
 TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
 

@@ -22,3 +22,5 @@ STORAGES = {
 }
 PUBLIC_BASE_URL = "http://testserver"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+# Tests look at the counts right after changing complaints; one test covers the cache explicitly.
+QUEUE_COUNTS_CACHE_SECONDS = 0

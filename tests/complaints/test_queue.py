@@ -2,6 +2,7 @@
 
 import html as html_lib
 import re
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from complaints.models import Category, Complaint, SavedFilter
 from complaints.queue import Tab, queue_tab_counts
@@ -475,3 +477,17 @@ def test_seeded_complaints_are_searchable(client: Client) -> None:
     client.force_login(agent("searcher"))
 
     assert complaint.reference in _refs(_get(client, {"q": complaint.customer.email}))
+
+
+@pytest.mark.django_db
+def test_tab_counts_are_reused_for_a_few_seconds(agent_bob: Any, settings: Any) -> None:
+    from complaints.selectors import complaint_queue_counts
+
+    settings.QUEUE_COUNTS_CACHE_SECONDS = 1
+    submit_complaint()
+    first = complaint_queue_counts(user=agent_bob, now=timezone.now())
+    submit_complaint(email="second@example.com")
+
+    assert complaint_queue_counts(user=agent_bob, now=timezone.now()) == first
+    time.sleep(1.2)  # the cache (Redis) expires by its own clock
+    assert complaint_queue_counts(user=agent_bob, now=timezone.now())["all"] == first["all"] + 1

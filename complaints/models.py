@@ -8,8 +8,6 @@ import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
@@ -185,8 +183,8 @@ class Complaint(models.Model):
                 condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
                 name="complaint_resolution_due",
             ),
-            # The queue's full-text search ('simple': no stemming, so English and Russian alike).
-            GinIndex(SearchVector("search_document", config="simple"), name="complaint_search"),
+            # The queue's full-text search uses a GIN index on to_tsvector('simple', search_document), created by
+            # migration 0005 on PostgreSQL only (SQLite, the embedded mode, has no full-text index).
             # The queue's tab counts: one index-only scan over open complaints reads every column they test.
             models.Index(
                 fields=["status", "assignee", "first_responded_at", "first_response_due", "resolution_due"],

@@ -26,3 +26,8 @@ urlpatterns += [
     path("complaints/<str:reference>/canned/<int:canned_id>/", composer.complaint_canned, name="canned"),
     path("complaints/<str:reference>/apology-check/", composer.complaint_apology_check, name="apology_check"),
 ]
+
+# The queue's bulk bar: one operation on the ticked rows.
+urlpatterns += [
+    path("bulk/", staff.complaint_bulk, name="bulk"),
+]

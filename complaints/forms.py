@@ -2,16 +2,18 @@
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compensation.models import OfferKind
-from complaints.models import Category, DesiredResolution
-from complaints.transitions import Action
+from complaints.models import Category, DesiredResolution, Priority
+from complaints.services.bulk import BulkOperation
+from complaints.transitions import TRANSITIONS, Action
 from customers.models import Product
 
 phone_validator = RegexValidator(
@@ -210,3 +212,31 @@ class StaffOfferForm(forms.Form):
         max_length=5_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class QueueBulkForm(forms.Form):
+    """The queue's bulk bar (the ticked rows come as ``selected``, read by the view). Only the shape: which
+    fields an operation needs, and how many rows at most, is the service's business."""
+
+    operation = forms.ChoiceField(label=_("With the selected"), choices=BulkOperation.choices)
+    assignee = forms.TypedChoiceField(label=_("Agent"), coerce=int, empty_value=None, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=[("", "—"), *Priority.choices], required=False)
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[("", "—"), *((a.value, a.label) for a in Action if TRANSITIONS[a].staff_action)],
+        required=False,
+    )
+    comment = forms.CharField(
+        label=_("Reason or message to the customer"),
+        max_length=10_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, assignees: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", "—"),
+            *((str(u.pk), u.get_full_name() or u.get_username()) for u in assignees),
+        ]

@@ -1,12 +1,21 @@
 """Every write to complaints. Each function is atomic, records what it did on the complaint's timeline, and
 queues letters in the same transaction (the outbox), to be sent by a worker after commit.
 
-``core`` holds the staff's actions and the shared machinery; ``customer`` what customers do.
+``core`` holds the staff's actions and the shared machinery; ``customer`` what customers do; ``bulk`` one staff
+action over many complaints, through the single-complaint services.
 """
 
+from complaints.services.bulk import (
+    BULK_MAX_COMPLAINTS,
+    BulkOperation,
+    BulkOutcome,
+    BulkResult,
+    complaint_bulk_apply,
+)
 from complaints.services.core import (
     DEFAULT_SLA_MINUTES,
     complaint_assign,
+    complaint_change_priority,
     complaint_note_add,
     complaint_reply,
     complaint_transition,
@@ -24,10 +33,16 @@ from complaints.services.customer import (
 )
 
 __all__ = [
+    "BULK_MAX_COMPLAINTS",
     "DEFAULT_SLA_MINUTES",
     "REOPEN_WINDOW",
+    "BulkOperation",
+    "BulkOutcome",
+    "BulkResult",
     "complaint_assign",
+    "complaint_bulk_apply",
     "complaint_can_reopen",
+    "complaint_change_priority",
     "complaint_customer_reply",
     "complaint_note_add",
     "complaint_rate",

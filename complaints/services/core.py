@@ -263,3 +263,37 @@ def complaint_assign(*, complaint: Complaint | int, assignee: User | None, actor
         created_at=now,
     )
     return locked
+
+
+@transaction.atomic
+def complaint_change_priority(*, complaint: Complaint | int, actor: User, priority: str, reason: str) -> Complaint:
+    """Set the complaint's priority, with the reason on the timeline (an internal note carrying
+    ``{"field": "priority", "from": …, "to": …}``). The promised due times stay as they were.
+
+    Raises ``ApplicationError`` for an unknown priority or a missing reason. Setting the current priority
+    again changes and records nothing.
+    """
+    _require_handler(actor)
+    if priority not in Priority.values:
+        raise ApplicationError(
+            _("Unknown priority “%(priority)s”.") % {"priority": priority}, extra={"field": "priority"}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Please give a reason for the new priority."), extra={"field": "reason"})
+    locked = _lock(complaint)
+    if locked.priority == priority:
+        return locked
+    previous = locked.priority
+    locked.priority = priority
+    now = timezone.now()
+    _touch(locked, now, ["priority"])
+    ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=ComplaintEvent.Kind.INTERNAL_NOTE,
+        author=actor,
+        body=reason,
+        data={"field": "priority", "from": previous, "to": priority},
+        created_at=now,
+    )
+    return locked

@@ -12,14 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from compensation.services import offer_make
 from complaints import selectors, services
 from complaints.apology import ApologyHint
 from complaints.canned import canned_get, canned_groups, canned_render
-from complaints.forms import StaffMessageForm, StaffOfferForm, TransitionForm
+from complaints.forms import QueueBulkForm, StaffMessageForm, StaffOfferForm, TransitionForm
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
 from complaints.queue import (
     QueueFilterForm,
@@ -57,7 +59,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     parts the page's poll swaps in (tab counts, rows, pager), from the same template."""
     me = staff_user(request.user)
     now = timezone.now()
-    form = QueueFilterForm(request.GET, products=product_choices(), assignees=selectors.staff_assignable_users(user=me))
+    assignees = selectors.staff_assignable_users(user=me)
+    form = QueueFilterForm(request.GET, products=product_choices(), assignees=assignees)
     params = queue_params(form)
     page = selectors.complaint_queue_page(
         user=me, params=params, cursor=request.GET.get("after", ""), size=QUEUE_PAGE_SIZE, now=now
@@ -75,6 +78,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.GET.get("partial"):
         return render(request, "dashboard/queue.html#refresh", context)
     context["saved_filters"] = saved_filter_list(user=me)
+    context["bulk_form"] = QueueBulkForm(
+        assignees=assignees, initial={"next": request.get_full_path()}, auto_id="bulk_%s"
+    )
     return render(request, "dashboard/queue.html", context)
 
 
@@ -261,3 +267,88 @@ def saved_filter_remove(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     messages.success(request, _("Filter deleted."))
     return redirect(reverse("dashboard:queue"))
+
+
+@require_POST
+@staff_required
+def complaint_bulk(request: HttpRequest) -> HttpResponse:
+    """The queue's bulk bar: one operation on the ticked rows, then back to the queue as it was filtered, with
+    what was done and what was refused (and why) in one message."""
+    me = staff_user(request.user)
+    back = _queue_return_url(request)
+    form = QueueBulkForm(request.POST, assignees=selectors.staff_assignable_users(user=me))
+    if not form.is_valid():
+        messages.error(request, _("Choose what to do with the selected complaints."))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        result = services.complaint_bulk_apply(
+            actor=me,
+            references=request.POST.getlist("selected"),
+            operation=data["operation"],
+            assignee_id=data["assignee"],
+            priority=data["priority"],
+            action=data["action"],
+            comment=data["comment"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(back)
+    if not result.refused:
+        level = messages.SUCCESS
+    elif result.done:
+        level = messages.WARNING
+    else:
+        level = messages.ERROR
+    messages.add_message(request, level, _bulk_summary(result))
+    return redirect(back)
+
+
+def _queue_return_url(request: HttpRequest) -> str:
+    """The queue page the bulk bar was on (its filters and page), if ``next`` is a URL of this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("dashboard:queue")
+
+
+def _bulk_summary(result: services.BulkResult) -> str:
+    done, refused = result.done, result.refused
+    done_text = ""
+    if done:
+        done_text = ngettext(
+            "Done for %(count)d complaint: %(references)s",
+            "Done for %(count)d complaints: %(references)s",
+            len(done),
+        ) % {"count": len(done), "references": ", ".join(outcome.reference for outcome in done)}
+    if not refused:
+        return done_text
+    # Rows refused for the same reason are listed together: fifty "new" complaints make one line, not fifty.
+    by_reason: dict[str, list[str]] = {}
+    for outcome in refused:
+        by_reason.setdefault(outcome.reason, []).append(outcome.reference)
+    details = "; ".join(
+        _("%(references)s: %(reason)s") % {"references": ", ".join(references), "reason": reason}
+        for reason, references in by_reason.items()
+    )
+    values = {"count": len(refused), "details": details}
+    if not done:
+        return (
+            ngettext(
+                "Refused for %(count)d complaint: %(details)s",
+                "Refused for %(count)d complaints: %(details)s",
+                len(refused),
+            )
+            % values
+        )
+    refused_text = (
+        ngettext(
+            "refused for %(count)d complaint: %(details)s",
+            "refused for %(count)d complaints: %(details)s",
+            len(refused),
+        )
+        % values
+    )
+    return _("%(done)s; %(refused)s") % {"done": done_text, "refused": refused_text}

@@ -126,6 +126,7 @@ def _detail_page(
         "transition_form": TransitionForm(),
         "offer_form": StaffOfferForm(),
         "offers": complaint.offers.all(),
+        "history": selectors.customer_history_for_staff(user=request.user, complaint=complaint),
         **bound_forms,
     }
     return render(request, "dashboard/complaint.html", context)

@@ -355,8 +355,9 @@ def test_an_unknown_reference_is_not_found(bob_client: Client) -> None:
 
 
 # session, user, groups/permissions, the complaint, its events (+ authors), their attachments, letters, offers,
-# and the canned responses for the reply composer (one query, however many there are)
-DETAIL_MAX_QUERIES = 10
+# the canned responses for the reply composer (one query, however many there are), and the customer panel
+# (purchases, earlier complaints, compensation given: three queries, however long the history)
+DETAIL_MAX_QUERIES = 13
 
 
 @pytest.mark.django_db
@@ -417,3 +418,31 @@ def test_the_timeline_names_each_delivered_letter(bob_client: Client, django_cap
     html = bob_client.get(_page(complaint.reference)).content.decode()
 
     assert "We have received your complaint → alice@example.com" in html
+
+
+@pytest.mark.django_db
+def test_the_customer_panel_shows_purchases_earlier_complaints_and_compensation(
+    bob_client: Client, agent_bob: Any
+) -> None:
+    from decimal import Decimal
+
+    from compensation.models import OfferStatus
+    from compensation.services import offer_decide, offer_make
+    from tests.factories import CustomerFactory, PurchaseFactory
+
+    customer = CustomerFactory(email="alice@example.com", name="Alice Example")
+    PurchaseFactory(customer=customer, order_number="ORD-777")
+    earlier = submit_complaint()
+    offer = offer_make(complaint=earlier, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry.")
+    offer_decide(complaint=earlier, offer_id=offer.pk, accept=True)
+    current = submit_complaint(description="The replacement kettle is broken too.")
+
+    html = bob_client.get(_page(current.reference)).content.decode()
+
+    panel = html.split('data-testid="customer-history"', 1)[1].split("</details>", 1)[0]
+    assert "ORD-777" in panel
+    assert earlier.reference in panel
+    assert current.reference not in panel
+    assert "500.00" in panel
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.ACCEPTED

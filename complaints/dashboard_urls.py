@@ -12,6 +12,7 @@ urlpatterns = [
     path("complaints/<str:reference>/assign-to-me/", staff.complaint_assign_to_me, name="assign_to_me"),
     path("complaints/<str:reference>/transition/", staff.complaint_transition, name="transition"),
     path("complaints/<str:reference>/offer/", staff.complaint_offer, name="offer"),
+    path("complaints/<str:reference>/change/", staff.complaint_change_field, name="change_field"),
     path("files/<uuid:public_id>/", attachments.attachment_download_staff, name="attachment"),
 ]
 

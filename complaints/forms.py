@@ -240,3 +240,13 @@ class QueueBulkForm(forms.Form):
             ("", "—"),
             *((str(u.pk), u.get_full_name() or u.get_username()) for u in assignees),
         ]
+
+
+class FieldChangeForm(forms.Form):
+    """Priority or category, changed with a reason the timeline keeps."""
+
+    field = forms.ChoiceField(
+        choices=[("priority", _("Priority")), ("category", _("Category"))], widget=forms.HiddenInput
+    )
+    value = forms.CharField(max_length=32)
+    reason = forms.CharField(label=_("Why"), max_length=2_000)

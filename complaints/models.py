@@ -6,6 +6,7 @@ Status changes are not made here: ``complaints.transitions`` holds the only tabl
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -281,6 +282,20 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def field_change(self) -> tuple[str, str, str] | None:
+        """For a recorded change of priority or category: (field, old, new), as the reader's language says them."""
+        field = self.data.get("field")
+        labels: dict[str, dict[str, Any]] = {
+            "priority": dict(Priority.choices),
+            "category": dict(Category.choices),
+        }
+        names = {"priority": _("priority"), "category": _("category")}
+        if field not in labels:
+            return None
+        old, new = self.data.get("from", ""), self.data.get("to", "")
+        return str(names[field]), str(labels[field].get(old, old)), str(labels[field].get(new, new))
 
     @property
     def letter_kind_label(self) -> str:

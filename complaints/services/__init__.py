@@ -15,6 +15,7 @@ from complaints.services.bulk import (
 from complaints.services.core import (
     DEFAULT_SLA_MINUTES,
     complaint_assign,
+    complaint_change_field,
     complaint_change_priority,
     complaint_note_add,
     complaint_reply,
@@ -42,6 +43,7 @@ __all__ = [
     "complaint_assign",
     "complaint_bulk_apply",
     "complaint_can_reopen",
+    "complaint_change_field",
     "complaint_change_priority",
     "complaint_customer_reply",
     "complaint_note_add",

@@ -265,35 +265,53 @@ def complaint_assign(*, complaint: Complaint | int, assignee: User | None, actor
     return locked
 
 
-@transaction.atomic
-def complaint_change_priority(*, complaint: Complaint | int, actor: User, priority: str, reason: str) -> Complaint:
-    """Set the complaint's priority, with the reason on the timeline (an internal note carrying
-    ``{"field": "priority", "from": …, "to": …}``). The promised due times stay as they were.
+# Fields staff may change with a reason, and the choices each accepts.
+CHANGEABLE_FIELDS: dict[str, type[Priority] | type[Category]] = {"priority": Priority, "category": Category}
 
-    Raises ``ApplicationError`` for an unknown priority or a missing reason. Setting the current priority
+
+@transaction.atomic
+def complaint_change_field(
+    *, complaint: Complaint | int, actor: User, field: str, value: str, reason: str
+) -> Complaint:
+    """Change the complaint's priority or category, with the reason on the timeline (an internal note carrying
+    ``{"field": …, "from": …, "to": …}``). The promised due times stay as they were.
+
+    Raises ``ApplicationError`` for an unknown field or value or a missing reason. Setting the current value
     again changes and records nothing.
     """
     _require_handler(actor)
-    if priority not in Priority.values:
-        raise ApplicationError(
-            _("Unknown priority “%(priority)s”.") % {"priority": priority}, extra={"field": "priority"}
-        )
+    choices = CHANGEABLE_FIELDS.get(field)
+    if choices is None:
+        raise ApplicationError(_("This field cannot be changed here."), extra={"field": "field"})
+    if value not in choices.values:
+        if field == "priority":
+            message = _("Unknown priority “%(priority)s”.") % {"priority": value}
+        else:
+            message = _("Unknown category “%(category)s”.") % {"category": value}
+        raise ApplicationError(message, extra={"field": field})
     reason = reason.strip()
     if not reason:
-        raise ApplicationError(_("Please give a reason for the new priority."), extra={"field": "reason"})
+        if field == "priority":
+            raise ApplicationError(_("Please give a reason for the new priority."), extra={"field": "reason"})
+        raise ApplicationError(_("Please give a reason for the new category."), extra={"field": "reason"})
     locked = _lock(complaint)
-    if locked.priority == priority:
+    previous = getattr(locked, field)
+    if previous == value:
         return locked
-    previous = locked.priority
-    locked.priority = priority
+    setattr(locked, field, value)
     now = timezone.now()
-    _touch(locked, now, ["priority"])
+    _touch(locked, now, [field])
     ComplaintEvent.objects.create(
         complaint=locked,
         kind=ComplaintEvent.Kind.INTERNAL_NOTE,
         author=actor,
         body=reason,
-        data={"field": "priority", "from": previous, "to": priority},
+        data={"field": field, "from": previous, "to": value},
         created_at=now,
     )
     return locked
+
+
+def complaint_change_priority(*, complaint: Complaint | int, actor: User, priority: str, reason: str) -> Complaint:
+    """Set the complaint's priority with a reason (see ``complaint_change_field``)."""
+    return complaint_change_field(complaint=complaint, actor=actor, field="priority", value=priority, reason=reason)

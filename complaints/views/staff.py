@@ -21,7 +21,8 @@ from compensation.services import offer_make
 from complaints import selectors, services
 from complaints.apology import ApologyHint
 from complaints.canned import canned_get, canned_groups, canned_render
-from complaints.forms import QueueBulkForm, StaffMessageForm, StaffOfferForm, TransitionForm
+from complaints.forms import FieldChangeForm, QueueBulkForm, StaffMessageForm, StaffOfferForm, TransitionForm
+from complaints.models import Category, Priority
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
 from complaints.queue import (
     QueueFilterForm,
@@ -126,6 +127,8 @@ def _detail_page(
         "transition_form": TransitionForm(),
         "offer_form": StaffOfferForm(),
         "offers": complaint.offers.all(),
+        "priorities": Priority.choices,
+        "categories": Category.choices,
         "history": selectors.customer_history_for_staff(user=request.user, complaint=complaint),
         **bound_forms,
     }
@@ -353,3 +356,21 @@ def _bulk_summary(result: services.BulkResult) -> str:
         % values
     )
     return _("%(done)s; %(refused)s") % {"done": done_text, "refused": refused_text}
+
+
+@require_POST
+@staff_required
+def complaint_change_field(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+    actor = staff_user(request.user)
+    return _perform(
+        request,
+        reference,
+        form=FieldChangeForm(request.POST),
+        form_name="field_form",
+        invalid=_("Choose the new value and say why."),
+        action=lambda data: services.complaint_change_field(
+            complaint=complaint, actor=actor, field=data["field"], value=data["value"], reason=data["reason"]
+        ),
+        done=lambda data: _("Changed; the reason is on the timeline."),
+    )

@@ -446,3 +446,50 @@ def test_the_customer_panel_shows_purchases_earlier_complaints_and_compensation(
     assert "500.00" in panel
     offer.refresh_from_db()
     assert offer.status == OfferStatus.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_category_and_priority_change_with_a_reason_on_the_timeline(bob_client: Client) -> None:
+    complaint = submit_complaint()
+
+    refused = bob_client.post(
+        f"{_page(complaint.reference)}change/", {"field": "category", "value": "billing", "reason": ""}
+    )
+    assert refused.status_code == 200
+    assert "Choose the new value and say why." in _messages(refused.content.decode())
+    response = bob_client.post(
+        f"{_page(complaint.reference)}change/",
+        {"field": "category", "value": "billing", "reason": "The customer was charged twice."},
+        follow=True,
+    )
+    bob_client.post(
+        f"{_page(complaint.reference)}change/", {"field": "priority", "value": "urgent", "reason": "Third time."}
+    )
+
+    complaint.refresh_from_db()
+    assert (complaint.category, complaint.priority) == ("billing", "urgent")
+    changes = complaint.events.filter(kind=ComplaintEvent.Kind.INTERNAL_NOTE).order_by("id")
+    assert [event.data for event in changes] == [
+        {"field": "category", "from": "defect", "to": "billing"},
+        {"field": "priority", "from": "normal", "to": "urgent"},
+    ]
+    assert "Changed; the reason is on the timeline." in _messages(response.content.decode())
+    page = bob_client.get(_page(complaint.reference)).content.decode()
+    assert "Category: Faulty product → Billing" in page
+    assert "Priority: Normal → Urgent" in page
+    assert "The customer was charged twice." in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_field_or_value_is_refused(bob_client: Client) -> None:
+    complaint = submit_complaint()
+
+    for data in (
+        {"field": "status", "value": "closed", "reason": "x"},
+        {"field": "priority", "value": "x", "reason": "y"},
+    ):
+        response = bob_client.post(f"{_page(complaint.reference)}change/", data)
+        assert response.status_code == 200
+
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.priority) == ("new", "normal")

@@ -7,14 +7,12 @@ a browser from guessing another type or running anything inside them.
 import logging
 import uuid
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from complaints.attachments import ALLOWED_TYPES, attachment_get_for_customer, attachment_get_for_staff
 from complaints.models import Attachment
-from complaints.permissions import can_view_complaints
+from complaints.views.staff import staff_required
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +38,6 @@ def attachment_download_customer(request: HttpRequest, token: str, public_id: uu
 
 
 @require_GET
-@login_required
+@staff_required
 def attachment_download_staff(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
-    # As the dashboard's staff_required: sign in first, then 403 for people who are not support staff.
-    if not can_view_complaints(request.user):
-        raise PermissionDenied
     return _download(attachment_get_for_staff(user=request.user, public_id=public_id))

@@ -2,13 +2,15 @@
 
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,18 +41,20 @@ from config.exceptions import ApplicationError
 
 QUEUE_PAGE_SIZE = 50
 
-View = Callable[..., HttpResponse]
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def staff_required(view: View) -> View:
+    """Sign in first (redirect to the login page), then 403 for anyone who is not support staff."""
+
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_view_complaints(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(View, wrapper)
 
 
 @require_GET
@@ -142,16 +146,19 @@ def _perform(
     form: forms.Form,
     form_name: str,
     invalid: str,
-    action: Callable[[dict[str, Any]], object],
+    action: Callable[[int, User, dict[str, Any]], object],
     done: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
-    """Validate ``form``, run ``action`` (a service call), then redirect back; a refusal re-renders the page
-    with the error and the typed text."""
+    """Find the complaint (staff only, 404 if unknown), validate ``form``, run ``action(complaint_id, actor,
+    cleaned_data)`` (a service call), then redirect back; a refusal re-renders the page with the error and the
+    typed text."""
+    complaint_id = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+    actor = staff_user(request.user)
     if not form.is_valid():
         messages.error(request, invalid)
         return _detail_page(request, reference, **{form_name: form})
     try:
-        action(form.cleaned_data)
+        action(complaint_id, actor, form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return _detail_page(request, reference, **{form_name: form})
@@ -162,15 +169,15 @@ def _perform(
 @require_POST
 @staff_required
 def complaint_reply(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    author = staff_user(request.user)
     return _perform(
         request,
         reference,
         form=StaffMessageForm(request.POST),
         form_name="reply_form",
         invalid=_("The reply is empty or too long."),
-        action=lambda data: services.complaint_reply(complaint=complaint, author=author, body=data["body"]),
+        action=lambda complaint, author, data: services.complaint_reply(
+            complaint=complaint, author=author, body=data["body"]
+        ),
         done=lambda data: _("Reply sent to the customer."),
     )
 
@@ -178,15 +185,15 @@ def complaint_reply(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required
 def complaint_note(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    author = staff_user(request.user)
     return _perform(
         request,
         reference,
         form=StaffMessageForm(request.POST),
         form_name="note_form",
         invalid=_("The note is empty or too long."),
-        action=lambda data: services.complaint_note_add(complaint=complaint, author=author, body=data["body"]),
+        action=lambda complaint, author, data: services.complaint_note_add(
+            complaint=complaint, author=author, body=data["body"]
+        ),
         done=lambda data: _("Internal note added."),
     )
 
@@ -194,15 +201,13 @@ def complaint_note(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required
 def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    me = staff_user(request.user)
     return _perform(
         request,
         reference,
         form=forms.Form(request.POST),
         form_name="assign_form",
         invalid="",
-        action=lambda data: services.complaint_assign(complaint=complaint, assignee=me, actor=me),
+        action=lambda complaint, me, data: services.complaint_assign(complaint=complaint, assignee=me, actor=me),
         done=lambda data: _("The complaint is yours."),
     )
 
@@ -210,15 +215,13 @@ def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse
 @require_POST
 @staff_required
 def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    actor = staff_user(request.user)
     return _perform(
         request,
         reference,
         form=TransitionForm(request.POST),
         form_name="transition_form",
         invalid=_("Choose an action."),
-        action=lambda data: services.complaint_transition(
+        action=lambda complaint, actor, data: services.complaint_transition(
             complaint=complaint, action=data["action"], actor=actor, comment=data["comment"]
         ),
         done=lambda data: _("Done: %(action)s.") % {"action": Action(data["action"]).label},
@@ -228,15 +231,13 @@ def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required
 def complaint_offer(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    actor = staff_user(request.user)
     return _perform(
         request,
         reference,
         form=StaffOfferForm(request.POST),
         form_name="offer_form",
         invalid=_("Check the offer: what it is, the amount or days, and what it is for."),
-        action=lambda data: offer_make(
+        action=lambda complaint, actor, data: offer_make(
             complaint=complaint,
             actor=actor,
             kind=data["kind"],
@@ -361,15 +362,13 @@ def _bulk_summary(result: services.BulkResult) -> str:
 @require_POST
 @staff_required
 def complaint_change_field(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-    actor = staff_user(request.user)
     return _perform(
         request,
         reference,
         form=FieldChangeForm(request.POST),
         form_name="field_form",
         invalid=_("Choose the new value and say why."),
-        action=lambda data: services.complaint_change_field(
+        action=lambda complaint, actor, data: services.complaint_change_field(
             complaint=complaint, actor=actor, field=data["field"], value=data["value"], reason=data["reason"]
         ),
         done=lambda data: _("Changed; the reason is on the timeline."),

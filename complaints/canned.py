@@ -10,14 +10,11 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import Http404
 from django.utils import formats, timezone, translation
 from django_stubs_ext import StrOrPromise
 
 from complaints.models import CannedResponse, Complaint
-from complaints.permissions import UserLike, can_handle_complaints
 
 _PLACEHOLDER = re.compile(r"\{(name|reference|due|agent)\}")
 
@@ -91,13 +88,3 @@ def canned_render(*, canned: CannedResponse, complaint: Complaint, agent: User) 
         return match.group(0) if value is None else value
 
     return _PLACEHOLDER.sub(fill, canned.body)
-
-
-def composer_complaint_get(*, user: UserLike, reference: str) -> Complaint:
-    """The complaint a reply is being written for, with its customer. 403 for anyone who may not reply."""
-    if not can_handle_complaints(user):
-        raise PermissionDenied
-    complaint = Complaint.objects.select_related("customer").filter(reference=reference).first()
-    if complaint is None:
-        raise Http404
-    return complaint

@@ -14,7 +14,7 @@ from compensation.models import OfferKind
 from complaints.models import Category, DesiredResolution, Priority
 from complaints.services.bulk import BulkOperation
 from complaints.transitions import TRANSITIONS, Action
-from customers.models import Product
+from customers.selectors import product_list
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()\-.]{5,40}$", _("Enter a phone number with digits, spaces, brackets or dashes, e.g. +7 912 345-67-89.")
@@ -40,8 +40,11 @@ class AttachmentsField(forms.FileField):
 
 
 def product_choices() -> list[tuple[str, Any]]:
-    names = Product.objects.filter(is_active=True).order_by("name").values_list("code", "name")
-    return [("", _("Not listed / something else")), *[(code, name) for code, name in names]]
+    """The products on sale, by code, for the complaint form (evaluated per form, so the list stays current)."""
+    return [
+        ("", _("Not listed / something else")),
+        *[(code, name) for _pk, code, name in product_list(on_sale_only=True)],
+    ]
 
 
 class ComplaintForm(forms.Form):

@@ -34,7 +34,6 @@ from complaints.models import (
     complaint_sla_due_key,
 )
 from config.exceptions import ApplicationError
-from customers.models import Product
 
 # "Due soon": a first response or a resolution is owed within this long.
 DUE_SOON = timedelta(hours=1)
@@ -407,7 +406,3 @@ def saved_filter_delete(*, user: User, saved_filter_id: int) -> bool:
     """Delete one of ``user``'s own filters. False when there is no such filter of theirs."""
     deleted, _rows = SavedFilter.objects.filter(user=user, pk=saved_filter_id).delete()
     return deleted > 0
-
-
-def product_choices() -> list[tuple[int, str]]:
-    return list(Product.objects.order_by("name").values_list("pk", "name"))

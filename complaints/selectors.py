@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compensation.models import CompensationOffer, OfferStatus
 from complaints.models import Complaint, ComplaintEvent
-from complaints.permissions import UserLike, can_view_complaints, staff_user
+from complaints.permissions import UserLike, can_handle_complaints, can_view_complaints, staff_user
 from complaints.queue import (
     QueueParams,
     RowSla,
@@ -72,6 +72,17 @@ def complaint_get_for_staff(*, user: UserLike, reference: str) -> Complaint:
         .filter(reference=reference)
         .first()
     )
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+def complaint_get_for_handler(*, user: UserLike, reference: str) -> Complaint:
+    """The complaint a reply is being written for, with its customer. 403 for anyone who may not handle
+    complaints, 404 when unknown."""
+    if not can_handle_complaints(user):
+        raise PermissionRefused(_("You do not have permission to handle complaints."))
+    complaint = Complaint.objects.select_related("customer").filter(reference=reference).first()
     if complaint is None:
         raise Http404
     return complaint

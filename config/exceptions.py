@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
 
 
@@ -22,6 +23,8 @@ class TransitionNotAllowed(ApplicationError):
     http_status = 409
 
 
-class PermissionRefused(ApplicationError):
+class PermissionRefused(ApplicationError, PermissionDenied):
+    """Also Django's PermissionDenied, so an HTML view that lets it through answers 403, not 500."""
+
     code = "permission_denied"
     http_status = 403

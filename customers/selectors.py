@@ -1,6 +1,6 @@
 """Reads for customers."""
 
-from customers.models import Customer, Purchase
+from customers.models import Customer, Product, Purchase
 
 
 def purchase_find_for_customer(*, customer: Customer, order_number: str) -> Purchase | None:
@@ -14,3 +14,11 @@ def purchase_find_for_customer(*, customer: Customer, order_number: str) -> Purc
     return (
         Purchase.objects.select_related("product").filter(customer=customer, order_number__iexact=order_number).first()
     )
+
+
+def product_list(*, on_sale_only: bool) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the catalogue's products by name: what pickers and filters offer."""
+    products = Product.objects.order_by("name")
+    if on_sale_only:
+        products = products.filter(is_active=True)
+    return list(products.values_list("pk", "code", "name"))

@@ -19,7 +19,6 @@ from html.parser import HTMLParser
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from complaints.attachments import MAX_ATTACHMENTS, attachment_display_name, attachments_validate
@@ -399,13 +398,3 @@ def inbound_mail_process(*, raw: bytes) -> InboundMail:
         mail.refresh_from_db(fields=["status", "reason", "complaint"])
     logger.info("inbound mail %s from %s: %s %s", mail.message_id, mail.sender, mail.status, mail.reason)
     return mail
-
-
-def inbound_mail_list_for_staff(*, statuses: Sequence[str], limit: int = 100) -> QuerySet[InboundMail]:
-    """Received mail in ``statuses``, newest first, for the staff list (the raw message is not loaded)."""
-    return (
-        InboundMail.objects.filter(status__in=list(statuses))
-        .select_related("complaint")
-        .defer("raw")
-        .order_by("-received_at", "-id")[:limit]
-    )

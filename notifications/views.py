@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from complaints.views.staff import staff_required
-from notifications.inbound import inbound_mail_list_for_staff
 from notifications.models import InboundMailStatus
+from notifications.selectors import inbound_mail_list_for_staff
 
 INBOUND_LIST_LIMIT = 100
 _LISTED = (InboundMailStatus.UNMATCHED, InboundMailStatus.IGNORED)

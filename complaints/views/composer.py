@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints.apology import ApologyHint, apology_check, detect_language
-from complaints.canned import canned_get, canned_render, composer_complaint_get
+from complaints.canned import canned_get, canned_render
 from complaints.forms import StaffMessageForm
 from complaints.permissions import staff_user
+from complaints.selectors import complaint_get_for_handler
 from complaints.views import staff
 
 # What the check reads of a reply: the reply form's own limit.
@@ -28,7 +29,7 @@ def _hints_json(hints: list[ApologyHint]) -> list[dict[str, str]]:
 @staff.staff_required
 def complaint_canned(request: HttpRequest, reference: str, canned_id: int) -> JsonResponse:
     """A canned response filled in for this complaint, for the composer to insert."""
-    complaint = composer_complaint_get(user=request.user, reference=reference)
+    complaint = complaint_get_for_handler(user=request.user, reference=reference)
     canned = canned_get(canned_id=canned_id)
     if canned is None:
         raise Http404
@@ -40,7 +41,7 @@ def complaint_canned(request: HttpRequest, reference: str, canned_id: int) -> Js
 @staff.staff_required
 def complaint_apology_check(request: HttpRequest, reference: str) -> JsonResponse:
     """The apology check's hints on a draft reply (form field ``body``). Advice only: nothing is saved."""
-    complaint = composer_complaint_get(user=request.user, reference=reference)
+    complaint = complaint_get_for_handler(user=request.user, reference=reference)
     text = request.POST.get("body", "")[:CHECK_MAX_CHARS]
     hints = apology_check(text, language=complaint.language)
     return JsonResponse({"language": detect_language(text, default=complaint.language), "hints": _hints_json(hints)})
@@ -55,7 +56,7 @@ def complaint_reply_checked(request: HttpRequest, reference: str) -> HttpRespons
     "Send anyway" (``confirm_send``); a reply without hints, or an empty or over-long one (the reply view explains
     those), goes straight on to ``staff.complaint_reply``.
     """
-    complaint = composer_complaint_get(user=request.user, reference=reference)
+    complaint = complaint_get_for_handler(user=request.user, reference=reference)
     form = StaffMessageForm(request.POST)
     if form.is_valid() and not request.POST.get("confirm_send"):
         hints = apology_check(form.cleaned_data["body"], language=complaint.language)

@@ -29,7 +29,6 @@ from complaints.permissions import can_handle_complaints, can_view_complaints, s
 from complaints.queue import (
     QueueFilterForm,
     Tab,
-    product_choices,
     queue_params,
     queue_query_string,
     saved_filter_delete,
@@ -38,6 +37,7 @@ from complaints.queue import (
 )
 from complaints.transitions import Action, allowed_actions
 from config.exceptions import ApplicationError
+from customers.selectors import product_list
 
 QUEUE_PAGE_SIZE = 50
 
@@ -65,7 +65,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     me = staff_user(request.user)
     now = timezone.now()
     assignees = selectors.staff_assignable_users(user=me)
-    form = QueueFilterForm(request.GET, products=product_choices(), assignees=assignees)
+    products = [(pk, name) for pk, _code, name in product_list(on_sale_only=False)]
+    form = QueueFilterForm(request.GET, products=products, assignees=assignees)
     params = queue_params(form)
     page = selectors.complaint_queue_page(
         user=me, params=params, cursor=request.GET.get("after", ""), size=QUEUE_PAGE_SIZE, now=now

@@ -380,3 +380,19 @@ def test_the_due_time_in_a_russian_complaints_response(bob_client: Client) -> No
     text = bob_client.get(f"{_page(complaint.reference)}canned/{canned.pk}/").json()["text"]
 
     assert re.fullmatch(r"Решим до \d{1,2} марта 2026 г\. \d{1,2}:\d{2}\.", text)
+
+
+@pytest.mark.django_db
+def test_a_viewer_who_may_not_reply_is_refused_not_a_server_error(client: Client) -> None:
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(username="viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_complaint"))
+    client.force_login(viewer)
+    complaint = submit_complaint()
+
+    response = client.post(f"{_page(complaint.reference)}apology-check/", {"body": "Sorry, a refund is on its way."})
+
+    assert response.status_code == 403

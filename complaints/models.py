@@ -237,6 +237,7 @@ class EventKind(models.TextChoices):
     INTERNAL_NOTE = "internal_note", _("Internal note")
     STATUS_CHANGED = "status_changed", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
+    FIELD_CHANGED = "field_changed", _("Field changed")
     LETTER_SENT = "letter_sent", _("Letter sent")
     LETTER_FAILED = "letter_failed", _("Letter failed")
     RATED = "rated", _("Outcome rated")

@@ -273,8 +273,8 @@ CHANGEABLE_FIELDS: dict[str, type[Priority] | type[Category]] = {"priority": Pri
 def complaint_change_field(
     *, complaint: Complaint | int, actor: User, field: str, value: str, reason: str
 ) -> Complaint:
-    """Change the complaint's priority or category, with the reason on the timeline (an internal note carrying
-    ``{"field": …, "from": …, "to": …}``). The promised due times stay as they were.
+    """Change the complaint's priority or category, with the reason on the timeline (a staff-only
+    ``FIELD_CHANGED`` event carrying ``{"field": …, "from": …, "to": …}``). The promised due times stay as they were.
 
     Raises ``ApplicationError`` for an unknown field or value or a missing reason. Setting the current value
     again changes and records nothing.
@@ -303,7 +303,7 @@ def complaint_change_field(
     _touch(locked, now, [field])
     ComplaintEvent.objects.create(
         complaint=locked,
-        kind=ComplaintEvent.Kind.INTERNAL_NOTE,
+        kind=ComplaintEvent.Kind.FIELD_CHANGED,
         author=actor,
         body=reason,
         data={"field": field, "from": previous, "to": value},

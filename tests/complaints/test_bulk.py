@@ -117,7 +117,7 @@ def test_priority_change_records_the_reason_on_each_timeline(bob_client: Client,
     assert _message(response)[0] == "success"
     for complaint in _fresh(complaints):
         assert complaint.priority == Priority.URGENT
-        [note] = ComplaintEvent.objects.filter(complaint=complaint, kind=ComplaintEvent.Kind.INTERNAL_NOTE)
+        [note] = ComplaintEvent.objects.filter(complaint=complaint, kind=ComplaintEvent.Kind.FIELD_CHANGED)
         assert (note.body, note.author_id, note.is_public) == ("Press coverage.", agent_bob.pk, False)
         assert note.data == {"field": "priority", "from": "normal", "to": "urgent"}
         page = bob_client.get(f"/dashboard/complaints/{complaint.reference}/").content.decode()
@@ -143,7 +143,7 @@ def test_setting_the_same_priority_again_records_nothing(agent_bob: Any) -> None
 
     complaint_change_priority(complaint=complaint, actor=agent_bob, priority=Priority.NORMAL, reason="Same.")
 
-    assert not ComplaintEvent.objects.filter(complaint=complaint, kind=ComplaintEvent.Kind.INTERNAL_NOTE).exists()
+    assert not ComplaintEvent.objects.filter(complaint=complaint, kind=ComplaintEvent.Kind.FIELD_CHANGED).exists()
 
 
 # --- transitions ------------------------------------------------------------------------------------------

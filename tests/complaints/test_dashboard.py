@@ -468,7 +468,7 @@ def test_category_and_priority_change_with_a_reason_on_the_timeline(bob_client: 
 
     complaint.refresh_from_db()
     assert (complaint.category, complaint.priority) == ("billing", "urgent")
-    changes = complaint.events.filter(kind=ComplaintEvent.Kind.INTERNAL_NOTE).order_by("id")
+    changes = complaint.events.filter(kind=ComplaintEvent.Kind.FIELD_CHANGED).order_by("id")
     assert [event.data for event in changes] == [
         {"field": "category", "from": "defect", "to": "billing"},
         {"field": "priority", "from": "normal", "to": "urgent"},

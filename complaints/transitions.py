@@ -57,8 +57,3 @@ TRANSITIONS: dict[str, Transition] = {
 def allowed_actions(status: str) -> list[str]:
     """The staff actions allowed from ``status``, in the order the table lists them."""
     return [action for action, t in TRANSITIONS.items() if t.staff_action and status in t.sources]
-
-
-def can_apply(action: str, status: str) -> bool:
-    transition = TRANSITIONS.get(action)
-    return transition is not None and status in transition.sources

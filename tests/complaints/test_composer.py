@@ -388,7 +388,7 @@ def test_a_viewer_who_may_not_reply_is_refused_not_a_server_error(client: Client
 
     from tests.factories import UserFactory
 
-    viewer = UserFactory(username="viewer")
+    viewer: Any = UserFactory(username="viewer")
     viewer.user_permissions.add(Permission.objects.get(codename="view_complaint"))
     client.force_login(viewer)
     complaint = submit_complaint()

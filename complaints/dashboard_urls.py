@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import attachments, composer, staff
+from complaints.views import attachments, closing, composer, merge, navigation, staff, teams
 
 app_name = "dashboard"
 
@@ -32,3 +32,6 @@ urlpatterns += [
 urlpatterns += [
     path("bulk/", staff.complaint_bulk, name="bulk"),
 ]
+
+# Closing the loop, merging and linking, teams and duty, keyboard navigation: each part lists its own pages.
+urlpatterns += closing.urlpatterns + merge.urlpatterns + teams.urlpatterns + navigation.urlpatterns

@@ -63,6 +63,30 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class Outcome(models.TextChoices):
+    """How a complaint ended, asked when it is resolved or declined (ISO 10002's "continual improvement")."""
+
+    EXPLAINED = "explained", _("Explained, no relief")
+    NON_MONETARY = "non_monetary", _("Non-monetary relief")
+    MONETARY = "monetary", _("Monetary relief")
+    REJECTED = "rejected", _("Rejected with reasons")
+
+
+class RootCause(models.TextChoices):
+    """What went wrong, so reports can show what keeps going wrong."""
+
+    PRODUCT_DEFECT = "product_defect", _("Product defect")
+    SERVICE_FAILURE = "service_failure", _("Service failure or outage")
+    DELIVERY = "delivery", _("Delivery or logistics")
+    BILLING_ERROR = "billing_error", _("Billing error")
+    STAFF_CONDUCT = "staff_conduct", _("Staff conduct")
+    COMMUNICATION = "communication", _("Unclear or wrong information")
+    PROCESS_GAP = "process_gap", _("Process or policy gap")
+    THIRD_PARTY = "third_party", _("Supplier or partner")
+    NO_FAULT = "no_fault", _("No fault found")
+    OTHER = "other", _("Other")
+
+
 # Stands in for "no due time" in the due-soonest order, so its key is never NULL (NULLs would break keysets).
 NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
@@ -130,6 +154,15 @@ class Complaint(models.Model):
         verbose_name=_("assignee"),
     )
 
+    team = models.ForeignKey(
+        "complaints.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("team"),
+    )
+
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -148,6 +181,21 @@ class Complaint(models.Model):
     rating = models.PositiveSmallIntegerField(_("customer's rating"), null=True, blank=True)
     rating_comment = models.TextField(_("customer's comment on the outcome"), blank=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    # Closing the loop: asked when the complaint is resolved or declined, and when it is closed.
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome, blank=True)
+    root_cause = models.CharField(_("root cause"), max_length=32, choices=RootCause, blank=True)
+    corrective_action = models.TextField(_("corrective action taken"), blank=True)
+    customer_accepted = models.BooleanField(_("customer accepted the outcome"), null=True, blank=True)
+    # A duplicate merged into another complaint of the same customer; its timeline and letters stay its own.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        verbose_name=_("merged into"),
+    )
+    related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name=_("related complaints"))
     # Reference, customer name and email, and the text: what staff search, kept by the services that change it.
     search_document = models.TextField(blank=True, default="", editable=False)
 
@@ -162,6 +210,17 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="complaint_rating_1_to_5"
             ),
+            models.CheckConstraint(condition=Q(outcome__in=["", *Outcome.values]), name="complaint_outcome_valid"),
+            models.CheckConstraint(
+                condition=Q(root_cause__in=["", *RootCause.values]), name="complaint_root_cause_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | ~Q(merged_into=F("id")), name="complaint_not_merged_into_itself"
+            ),
+        ]
+        permissions = [
+            ("lead_team", _("Can lead teams: duty rota, team assignment and workload")),
+            ("view_reports", _("Can see managers' pages and reports")),
         ]
         indexes = [
             # The staff queue: open complaints, newest first, paged by (received_at, id).
@@ -172,6 +231,7 @@ class Complaint(models.Model):
             ),
             models.Index(fields=["status", "-received_at"], name="complaint_status_received"),
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
+            models.Index(fields=["team", "status"], name="complaint_team_status"),
             models.Index(fields=["received_at"], name="complaint_received"),
             # SLA watchers look only at complaints still owing an answer or a resolution.
             models.Index(
@@ -243,6 +303,9 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Outcome rated")
     OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
     OFFER_DECLINED = "offer_declined", _("Offer declined")
+    MERGED = "merged", _("Merged")
+    LINKED = "linked", _("Linked")
+    UNLINKED = "unlinked", _("Link removed")
 
 
 class ComplaintEvent(models.Model):
@@ -390,6 +453,74 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_priority_display())
+
+
+class Team(models.Model):
+    """A group of agents who take the complaints about some products (a product line).
+
+    A new complaint goes to the team whose products include the complaint's product, else to the default
+    team, and inside the team to the least loaded member who is on duty.
+    """
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    products = models.ManyToManyField("customers.Product", blank=True, related_name="teams", verbose_name=_("products"))
+    is_default = models.BooleanField(_("takes complaints no other team takes"), default=False)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMember", related_name="teams", verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="team_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    """A staff member in a team; ``is_lead`` for the team's lead."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships", verbose_name=_("member")
+    )
+    is_lead = models.BooleanField(_("team lead"), default=False)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.user}"
+
+
+class AgentDuty(models.Model):
+    """Whether a staff member is on duty (takes new complaints automatically), and when they last got one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="duty",
+        verbose_name=_("staff member"),
+    )
+    on_duty = models.BooleanField(_("on duty"), default=False)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    # Ties between equally loaded agents go to the one who waited longest for a complaint.
+    last_assigned_at = models.DateTimeField(_("last given a complaint"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("duty status")
+        verbose_name_plural = _("duty statuses")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'on' if self.on_duty else 'off'}"
 
 
 class ReferenceCounter(models.Model):

@@ -19,6 +19,8 @@ class Action(models.TextChoices):
     CLOSE = "close", _("Close")
     REJECT = "reject", _("Decline")
     REOPEN = "reopen", _("Reopen")
+    # Not a plain button: merging needs the complaint it is merged into (complaints.services.complaint_merge).
+    MERGE = "merge", _("Merge into another complaint")
     # Not offered to staff: the customer's reply to a question moves the complaint on.
     CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
 
@@ -50,6 +52,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.REOPEN: Transition(
         frozenset({Status.RESOLVED, Status.CLOSED, Status.REJECTED}), Status.IN_PROGRESS, letter="reopened"
     ),
+    Action.MERGE: Transition(OPEN, Status.CLOSED, staff_action=False, letter="merged"),
     Action.CUSTOMER_REPLIED: Transition(frozenset({Status.AWAITING_CUSTOMER}), Status.IN_PROGRESS, staff_action=False),
 }
 

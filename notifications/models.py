@@ -17,6 +17,8 @@ class LetterKind(models.TextChoices):
     LOST_LINKS = "lost_links", _("Your complaint links")
     CUSTOMER_REPLIED = "customer_replied", _("The customer replied")
     OFFER_DECIDED = "offer_decided", _("The customer decided on an offer")
+    MERGED = "merged", _("Merged into another complaint")
+    CLOSED = "closed", _("Closed")
 
 
 class LetterStatus(models.TextChoices):

@@ -57,6 +57,13 @@ def agent_bob(db: Any) -> Any:
 
 
 @pytest.fixture
+def lead_tess(db: Any) -> Any:
+    from tests.factories import team_lead
+
+    return team_lead("tess", first_name="Tess", last_name="Leadova")
+
+
+@pytest.fixture
 def manager_carol(db: Any) -> Any:
     from tests.factories import manager
 
@@ -80,8 +87,9 @@ def _staff_groups(request: pytest.FixtureRequest) -> None:
         return
     transactional = marker.kwargs.get("transaction", False) or (len(marker.args) > 0 and bool(marker.args[0]))
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
+    from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
     from tests.factories import staff_group
 
     staff_group(AGENTS_GROUP)
+    staff_group(TEAM_LEADS_GROUP)
     staff_group(MANAGERS_GROUP)

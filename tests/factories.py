@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from complaints.models import Category, Complaint
-from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
+from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
 from complaints.services import complaint_submit
 from customers.models import Customer, Product, Purchase
 
@@ -29,14 +29,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 _roles = importlib.import_module("complaints.migrations.0002_roles_and_sla")
+_leads = importlib.import_module("complaints.migrations.0009_team_leads")
+_ROLE_SPECS = {
+    AGENTS_GROUP: [_roles.AGENT_PERMISSIONS],
+    TEAM_LEADS_GROUP: [_roles.AGENT_PERMISSIONS, _leads.TEAM_LEAD_EXTRA],
+    MANAGERS_GROUP: [_roles.AGENT_PERMISSIONS, _roles.MANAGER_EXTRA, _leads.MANAGER_EXTRA],
+}
 
 
 def staff_group(name: str) -> Group:
-    """The role's group, as the migration creates it. Transactional tests flush it away, so it is re-made here."""
+    """The role's group, as the migrations create it. Transactional tests flush it away, so it is re-made here."""
     group, created = Group.objects.get_or_create(name=name)
     if created:
-        specs = [_roles.AGENT_PERMISSIONS] + ([_roles.MANAGER_EXTRA] if name == MANAGERS_GROUP else [])
-        for spec in specs:
+        for spec in _ROLE_SPECS[name]:
             for app_label, codenames in spec.items():
                 group.permissions.add(
                     *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
@@ -47,6 +52,12 @@ def staff_group(name: str) -> Group:
 def agent(username: str = "agent", **kwargs: Any) -> Any:
     user = UserFactory(username=username, **kwargs)
     user.groups.add(staff_group(AGENTS_GROUP))
+    return user
+
+
+def team_lead(username: str = "lead", **kwargs: Any) -> Any:
+    user = UserFactory(username=username, **kwargs)
+    user.groups.add(staff_group(TEAM_LEADS_GROUP))
     return user
 
 

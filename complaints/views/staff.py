@@ -36,6 +36,7 @@ from complaints.queue import (
     saved_filter_save,
 )
 from complaints.transitions import Action, allowed_actions
+from complaints.views import closing, merge, navigation, teams
 from config.exceptions import ApplicationError
 from customers.selectors import product_list
 
@@ -135,6 +136,10 @@ def _detail_page(
         "priorities": Priority.choices,
         "categories": Category.choices,
         "history": selectors.customer_history_for_staff(user=request.user, complaint=complaint),
+        **closing.detail_context(request, complaint),
+        **merge.detail_context(request, complaint),
+        **teams.detail_context(request, complaint),
+        **navigation.detail_context(request, complaint),
         **bound_forms,
     }
     return render(request, "dashboard/complaint.html", context)

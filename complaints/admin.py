@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from complaints.models import (
+    AgentDuty,
     Attachment,
     CannedResponse,
     Complaint,
@@ -10,6 +11,8 @@ from complaints.models import (
     ReferenceCounter,
     SavedFilter,
     SlaPolicy,
+    Team,
+    TeamMember,
 )
 
 
@@ -87,3 +90,28 @@ class AttachmentAdmin(admin.ModelAdmin[Attachment]):
     raw_id_fields = ("complaint", "event")
     readonly_fields = ("public_id", "sha256", "size", "content_type")
     show_full_result_count = False
+
+
+class TeamMemberInline(admin.TabularInline[TeamMember, Team]):
+    model = TeamMember
+    extra = 1
+    fields = ("user", "is_lead")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin[Team]):
+    list_display = ("name", "is_default", "created_at")
+    list_filter = ("is_default",)
+    search_fields = ("name",)
+    filter_horizontal = ("products",)
+    inlines = (TeamMemberInline,)
+
+
+@admin.register(AgentDuty)
+class AgentDutyAdmin(admin.ModelAdmin[AgentDuty]):
+    list_display = ("user", "on_duty", "changed_at", "last_assigned_at")
+    list_filter = ("on_duty",)
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")

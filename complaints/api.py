@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from complaints import selectors, services
-from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Status
+from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Outcome, RootCause, Status
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
 from complaints.tokens import tracking_url
 from complaints.transitions import Action
@@ -126,6 +126,8 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
     order_number = serializers.SerializerMethodField()
     events = EventSerializer(many=True)
     letters = LetterSerializer(many=True)
+    merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True)
+    related = serializers.SlugRelatedField[Complaint](slug_field="reference", many=True, read_only=True)
 
     class Meta(ComplaintListSerializer.Meta):
         fields = (  # type: ignore[assignment]
@@ -141,6 +143,8 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
             "closed_at",
             "events",
             "letters",
+            "merged_into",
+            "related",
         )
 
     def get_order_number(self, obj: Complaint) -> str | None:
@@ -155,6 +159,59 @@ class MessageSerializer(serializers.Serializer[Any]):
 class TransitionSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=[(a.value, a.label) for a in Action if a != Action.CUSTOMER_REPLIED])
     comment = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    # Closing the loop (checked by the service for the action that needs them; other actions ignore them).
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy(
+            "Required to resolve: explained, non_monetary or monetary. Declining always records rejected."
+        ),
+    )
+    root_cause = serializers.ChoiceField(
+        choices=RootCause.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Required to resolve or decline (reject): what went wrong."),
+    )
+    corrective_action = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy(
+            "Required to resolve, optional to decline: what was changed so that it does not happen again."
+        ),
+    )
+    customer_accepted = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy(
+            "Required to close: whether the customer accepted the outcome. If false, the customer gets a letter "
+            "on how to appeal."
+        ),
+    )
+
+
+class MergeSerializer(serializers.Serializer[Any]):
+    into = serializers.CharField(max_length=20, help_text="Reference number of the complaint to merge into.")
+    note = serializers.CharField(max_length=2_000, required=False, allow_blank=True, default="")
+
+
+class LinkSerializer(serializers.Serializer[Any]):
+    other = serializers.CharField(max_length=20, help_text="Reference number of the related complaint.")
+
+
+class ComplaintLinksSerializer(serializers.ModelSerializer[Complaint]):
+    merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True)
+    related = serializers.SlugRelatedField[Complaint](slug_field="reference", many=True, read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = ("reference", "status", "merged_into", "related")
 
 
 # --- views ------------------------------------------------------------------------------------------------
@@ -231,15 +288,90 @@ class ComplaintMessageCreateApi(APIView):
 class ComplaintTransitionApi(APIView):
     permission_classes = [IsComplaintStaff]
 
-    @extend_schema(request=TransitionSerializer, responses={200: ComplaintListSerializer})
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: ComplaintListSerializer},
+        description=gettext_lazy(
+            "Apply one action of the complaint state machine. Resolving needs outcome, root_cause and "
+            "corrective_action; declining (reject) needs root_cause and a comment (the reasons the customer "
+            "reads); closing needs customer_accepted. A missing or refused field is a 400 whose extra.field "
+            "names it; an action the status does not allow is a 409."
+        ),
+    )
     def post(self, request: Request, reference: str) -> Response:
         complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         updated = services.complaint_transition(
             complaint=complaint,
-            action=serializer.validated_data["action"],
+            action=data["action"],
             actor=staff_user(request.user),
-            comment=serializer.validated_data["comment"],
+            comment=data["comment"],
+            outcome=data["outcome"],
+            root_cause=data["root_cause"],
+            corrective_action=data["corrective_action"],
+            customer_accepted=data["customer_accepted"],
         )
         return Response(ComplaintListSerializer(updated).data)
+
+
+_REFUSED = {
+    400: OpenApiResponse(description="Refused: unknown reference, another customer's complaint, the complaint itself."),
+    409: OpenApiResponse(description="Refused: the complaint is closed or already merged, or the target is merged."),
+}
+
+
+class ComplaintMergeApi(APIView):
+    """Merge this complaint (a duplicate) into another complaint of the same customer."""
+
+    permission_classes = [IsComplaintStaff]
+
+    @extend_schema(
+        request=MergeSerializer, responses={200: ComplaintLinksSerializer, **_REFUSED}, operation_id="complaint_merge"
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.complaint_merge(
+            duplicate=complaint,
+            into=serializer.validated_data["into"],
+            actor=staff_user(request.user),
+            note=serializer.validated_data["note"],
+        )
+        return Response(
+            ComplaintLinksSerializer(selectors.complaint_get_with_links(user=request.user, reference=reference)).data
+        )
+
+
+class ComplaintLinksApi(APIView):
+    """Link a related complaint (any customer's) to this one, or remove the link. Both are idempotent."""
+
+    permission_classes = [IsComplaintStaff]
+
+    @extend_schema(
+        request=LinkSerializer, responses={200: ComplaintLinksSerializer, **_REFUSED}, operation_id="complaint_link"
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        return self._change(request, reference, data=request.data, link=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("other", str, description="Reference number of the related complaint.")],
+        responses={200: ComplaintLinksSerializer, **_REFUSED},
+        operation_id="complaint_unlink",
+    )
+    def delete(self, request: Request, reference: str) -> Response:
+        # A DELETE body is not for every client: ``other`` may come as a query parameter instead.
+        data = request.data if "other" in request.data else request.query_params
+        return self._change(request, reference, data=data, link=False)
+
+    def _change(self, request: Request, reference: str, *, data: Any, link: bool) -> Response:
+        complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+        serializer = LinkSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        change = services.complaint_link if link else services.complaint_unlink
+        change(complaint=complaint, other=serializer.validated_data["other"], actor=staff_user(request.user))
+        return Response(
+            ComplaintLinksSerializer(selectors.complaint_get_with_links(user=request.user, reference=reference)).data
+        )

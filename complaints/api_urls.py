@@ -11,4 +11,6 @@ urlpatterns = [
         api.ComplaintTransitionApi.as_view(),
         name="complaint-transitions",
     ),
+    path("complaints/<str:reference>/merge/", api.ComplaintMergeApi.as_view(), name="complaint-merge"),
+    path("complaints/<str:reference>/links/", api.ComplaintLinksApi.as_view(), name="complaint-links"),
 ]

@@ -1,6 +1,6 @@
 """Forms validate the shape of input; services decide what it means."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compensation.models import OfferKind
-from complaints.models import Category, DesiredResolution, Priority
+from complaints.models import Category, DesiredResolution, Outcome, Priority, RootCause
 from complaints.services.bulk import BulkOperation
 from complaints.transitions import TRANSITIONS, Action
 from customers.selectors import product_list
@@ -193,7 +193,20 @@ class StaffMessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 6}))
 
 
+def _yes_no(value: str) -> bool:
+    return value == "yes"
+
+
+# Closing the loop: the outcomes a resolution may have (declining is always "rejected with reasons").
+RESOLVE_OUTCOME_CHOICES = [(o.value, o.label) for o in (Outcome.EXPLAINED, Outcome.NON_MONETARY, Outcome.MONETARY)]
+CORRECTIVE_ACTION_MAX_LENGTH = 5_000
+
+
 class TransitionForm(forms.Form):
+    """The complaint page's "Change status" form. The closing fields are checked by the service, for the action
+    that needs them: outcome, root cause and corrective action to resolve, root cause to decline, whether the
+    customer accepted to close."""
+
     action = forms.ChoiceField(choices=Action.choices)
     comment = forms.CharField(
         label=_("Message to the customer"),
@@ -201,6 +214,50 @@ class TransitionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", "—"), *RESOLVE_OUTCOME_CHOICES],
+        required=False,
+        help_text=_("Required to resolve: how the complaint was settled. Declining records “Rejected with reasons”."),
+    )
+    root_cause = forms.ChoiceField(
+        label=_("Root cause"),
+        choices=[("", "—"), *RootCause.choices],
+        required=False,
+        help_text=_("Required to resolve or decline: what went wrong, so that reports show what keeps going wrong."),
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action taken"),
+        max_length=CORRECTIVE_ACTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required to resolve: what was changed so that it does not happen again. "
+            "For staff and reports only; the customer does not see it."
+        ),
+    )
+    customer_accepted = forms.TypedChoiceField(
+        label=_("Did the customer accept the outcome?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Required to close. If not, the customer gets a letter telling them how to appeal."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "transition-%s")
+        super().__init__(*args, **kwargs)
+
+    def refusal(self) -> str:
+        """Why the form is invalid, for the message above the page: the first field error, the action first."""
+        errors = self.errors
+        if not errors or "action" in errors:
+            return str(_("Choose an action."))
+        name, messages = next(iter(errors.items()))
+        label = self.fields[name].label if name in self.fields else None
+        return f"{label}: {messages[0]}" if label else str(messages[0])
 
 
 class StaffOfferForm(forms.Form):
@@ -235,6 +292,26 @@ class QueueBulkForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Closing the loop, one set for all the selected complaints (the bar shows labels only, so they say when).
+    outcome = forms.ChoiceField(
+        label=_("Outcome (to resolve)"), choices=[("", "—"), *RESOLVE_OUTCOME_CHOICES], required=False
+    )
+    root_cause = forms.ChoiceField(
+        label=_("Root cause (to resolve or decline)"), choices=[("", "—"), *RootCause.choices], required=False
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action taken (to resolve)"),
+        max_length=CORRECTIVE_ACTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    customer_accepted = forms.TypedChoiceField(
+        label=_("Did the customers accept the outcome? (to close)"),
+        choices=[("", "—"), ("yes", _("Yes, they accepted")), ("no", _("No: send them how to appeal"))],
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+    )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, assignees: list[User], **kwargs: Any) -> None:
@@ -253,3 +330,57 @@ class FieldChangeForm(forms.Form):
     )
     value = forms.CharField(max_length=32)
     reason = forms.CharField(label=_("Why"), max_length=2_000)
+
+
+class ImprovementRangeForm(forms.Form):
+    """The dates of the "What keeps going wrong" page, from the query string (both optional: the last 30 days)."""
+
+    DEFAULT_DAYS = 30
+    EARLIEST = date(2000, 1, 1)
+    LATEST = date(2100, 12, 31)
+
+    date_from = forms.DateField(
+        label=_("First day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    date_to = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+
+    def _clean_date(self, name: str) -> date | None:
+        value: date | None = self.cleaned_data.get(name)
+        if value is not None and not self.EARLIEST <= value <= self.LATEST:
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s.")
+                % {"earliest": self.EARLIEST.isoformat(), "latest": self.LATEST.isoformat()}
+            )
+        return value
+
+    def clean_date_from(self) -> date | None:
+        return self._clean_date("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._clean_date("date_to")
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if data is None or self.errors:
+            return data
+        today = timezone.localdate()
+        date_to = data.get("date_to") or today
+        date_from = data.get("date_from") or date_to - timedelta(days=self.DEFAULT_DAYS - 1)
+        if date_from > date_to:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        data["date_from"], data["date_to"] = date_from, date_to
+        return data
+
+    @classmethod
+    def default_range(cls) -> tuple[date, date]:
+        """The last 30 days, today included."""
+        today = timezone.localdate()
+        return today - timedelta(days=cls.DEFAULT_DAYS - 1), today

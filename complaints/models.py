@@ -259,6 +259,20 @@ class Complaint(models.Model):
                 condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
                 name="complaint_open_due_order",
             ),
+            # "Next complaint": the unassigned ones still to be worked, due soonest first, per team and anywhere.
+            models.Index(
+                "team",
+                complaint_sla_due_key(),
+                "id",
+                condition=Q(status__in=["new", "in_progress"], assignee__isnull=True),
+                name="complaint_unassigned_team_due",
+            ),
+            models.Index(
+                complaint_sla_due_key(),
+                "id",
+                condition=Q(status__in=["new", "in_progress"], assignee__isnull=True),
+                name="complaint_unassigned_due",
+            ),
             models.Index(
                 complaint_priority_rank(),
                 models.F("received_at").desc(),
@@ -349,13 +363,14 @@ class ComplaintEvent(models.Model):
 
     @property
     def field_change(self) -> tuple[str, str, str] | None:
-        """For a recorded change of priority or category: (field, old, new), as the reader's language says them."""
+        """For a recorded change of priority, category or team: (field, old, new), in the reader's language."""
         field = self.data.get("field")
         labels: dict[str, dict[str, Any]] = {
             "priority": dict(Priority.choices),
             "category": dict(Category.choices),
+            "team": {"": "—"},  # teams are recorded by name; "" is no team
         }
-        names = {"priority": _("priority"), "category": _("category")}
+        names = {"priority": _("priority"), "category": _("category"), "team": _("team")}
         if field not in labels:
             return None
         old, new = self.data.get("from", ""), self.data.get("to", "")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from complaints.attachments import MAX_ATTACHMENTS, attachment_display_name, attachments_validate
 from complaints.models import Complaint
+from complaints.selectors import complaint_merge_destination
 from complaints.services import complaint_customer_reply
 from config.exceptions import ApplicationError
 from notifications.models import InboundMail, InboundMailStatus, Letter
@@ -392,6 +393,8 @@ def inbound_mail_process(*, raw: bytes) -> InboundMail:
             if complaint is None:
                 status, reason = InboundMailStatus.UNMATCHED, match.reason
             else:
+                # A reply about a duplicate lands on the complaint it was merged into.
+                complaint = complaint_merge_destination(complaint=complaint)
                 reply = reply_text_extract(parsed.text)
                 status, reason = _record_reply(complaint=complaint, text=reply, files=parsed.attachments)
         InboundMail.objects.filter(pk=mail.pk).update(status=status, reason=reason, complaint=complaint)

@@ -102,6 +102,23 @@ class PurchaseFactory(factory.django.DjangoModelFactory):
     currency = "RUB"
 
 
+# Closing the loop: what resolving, declining and closing ask for, for tests that walk a complaint through them.
+CLOSING_ANSWERS: dict[str, dict[str, Any]] = {
+    "resolve": {
+        "outcome": "non_monetary",
+        "root_cause": "product_defect",
+        "corrective_action": "Replaced the kettle; the supplier checks the batch.",
+    },
+    "reject": {"root_cause": "no_fault"},
+    "close": {"customer_accepted": True},
+}
+
+
+def closing_answers(action: str) -> dict[str, Any]:
+    """The closing fields ``complaint_transition`` needs for ``action`` ({} for actions that need none)."""
+    return dict(CLOSING_ANSWERS.get(str(action), {}))
+
+
 def submit_complaint(**overrides: Any) -> Complaint:
     """A complaint as the public form makes it (through ``complaint_submit``)."""
     fields: dict[str, Any] = {

@@ -7,8 +7,14 @@ workloads from a pool of client threads, each with its own keep-alive connection
 
 (a) the public complaint form: GET the form for the CSRF token (not timed), then POST it (timed);
 (b) the staff queue, first page, as a logged-in support agent; (b2) later queue pages through ``?after=``;
+(b3) a filtered queue page (status, priority and product); (b4) page 1,000 of the queue, through a cursor
+built from the row 49,950 rows in; (b5) full-text searches for names and words;
 (c) a complaint's staff page for random existing references;
 (d) the API list with token authentication.
+
+Besides the client's latency, each response's ``Server-Timing`` header (``config.middleware``) gives the time
+the app spent on it and its SQL query count, so waiting in the client, the socket or gunicorn's queue can be
+told apart from the server's own work.
 
 Only 127.0.0.1 is contacted, every loop has a fixed number of requests and every request a timeout. Unless
 ``--keep-data`` is given, the complaints submitted by workload (a) are removed afterwards, so repeated runs
@@ -48,9 +54,10 @@ from psycopg2 import sql
 from rest_framework.authtoken.models import Token
 
 from complaints.benchmarks.seeding import bench_seed
-from complaints.models import Category, Complaint, DesiredResolution
+from complaints.models import OPEN_STATUSES, Category, Complaint, DesiredResolution, Priority, Status
 from complaints.permissions import AGENTS_GROUP
-from customers.models import Customer
+from complaints.queue import Sort, cursor_encode
+from customers.models import Customer, Product
 
 HOST = "127.0.0.1"
 BENCH_USERNAME = "bench-staff"
@@ -60,6 +67,15 @@ REFERENCE_SAMPLE = 1000
 ERRORS_SHOWN = 5
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 NEXT_CURSOR = re.compile(r"[?&](?:amp;)?after=([^\"'&\s>]+)")
+SERVER_TIMING_APP = re.compile(r"(?:^|,)\s*app;dur=([0-9.]+)")
+SERVER_TIMING_QUERIES = re.compile(r'desc="(\d+) queries"')
+# The queue's page size (complaints.views.staff.QUEUE_PAGE_SIZE) and the page workload (b4) opens.
+QUEUE_PAGE_SIZE = 50
+DEEP_PAGE = 1000
+# Workload (b3): open complaints in progress, of normal priority, about this product.
+FILTER_PRODUCT_CODE = "bench-kettle"
+# Workload (b5): what an agent types in the search box (a customer's name, a word of the text, in both languages).
+SEARCHES = ("emily walker", "kettle", "смирнова", "refund", "wright")
 
 SUBMISSIONS: tuple[tuple[str, str, str, str], ...] = (
     # (Accept-Language, name, category, description)
@@ -104,6 +120,9 @@ class Response:
     status: int
     body: bytes
     seconds: float
+    # From the Server-Timing header: the app's own time (ms) and its SQL queries; None when absent.
+    server_ms: float | None = None
+    queries: int | None = None
 
     @property
     def text(self) -> str:
@@ -156,7 +175,16 @@ class Client:
                     self.cookies[name] = morsel.value
             if response.will_close:
                 self.close()
-            return Response(status=response.status, body=data, seconds=seconds)
+            timing = response.getheader("Server-Timing") or ""
+            app = SERVER_TIMING_APP.search(timing)
+            queries = SERVER_TIMING_QUERIES.search(timing)
+            return Response(
+                status=response.status,
+                body=data,
+                seconds=seconds,
+                server_ms=float(app.group(1)) if app else None,
+                queries=int(queries.group(1)) if queries else None,
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -210,11 +238,20 @@ class WorkerState:
 
 @dataclass(frozen=True)
 class Workload:
+    key: str  # what --only names it by
     title: str
     # Runs once per thread before timing starts (log in, find a first cursor).
     prepare: Callable[[WorkerState], None]
-    # One timed request: returns its latency in seconds or raises BenchError.
-    run: Callable[[WorkerState, int], float]
+    # One timed request: returns the timed response or raises BenchError.
+    run: Callable[[WorkerState, int], Response]
+
+
+def _nearest_rank(values: list[float], pct: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
 
 
 @dataclass
@@ -222,21 +259,26 @@ class WorkloadResult:
     title: str
     requests: int = 0
     latencies: list[float] = field(default_factory=list)
+    # The app's own time per response (ms, from Server-Timing) and its SQL query count.
+    server_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     skipped: str = ""
+    load: float = 0.0  # 1-minute load average when the timed requests started
 
     @property
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
     def percentile_ms(self, pct: float) -> float | None:
-        """Nearest-rank percentile of the successful requests, in milliseconds."""
-        if not self.latencies:
-            return None
-        ordered = sorted(self.latencies)
-        rank = max(1, -(-len(ordered) * pct // 100))
-        return ordered[int(rank) - 1] * 1000
+        """Nearest-rank percentile of the successful requests' client latency, in milliseconds."""
+        found = _nearest_rank(self.latencies, pct)
+        return None if found is None else found * 1000
+
+    def server_percentile_ms(self, pct: float) -> float | None:
+        """Nearest-rank percentile of the server's own time (Server-Timing), in milliseconds."""
+        return _nearest_rank(self.server_ms, pct)
 
 
 def _run_workload(workload: Workload, *, port: int, requests: int, concurrency: int) -> WorkloadResult:
@@ -257,7 +299,7 @@ def _run_workload(workload: Workload, *, port: int, requests: int, concurrency: 
             failure = f"preparation failed: {exc}"
         with suppress(threading.BrokenBarrierError):
             ready.wait()
-        latencies: list[float] = []
+        responses: list[Response] = []
         errors: list[str] = []
         while True:
             try:
@@ -268,12 +310,14 @@ def _run_workload(workload: Workload, *, port: int, requests: int, concurrency: 
                 errors.append(failure)
                 continue
             try:
-                latencies.append(workload.run(state, index))
+                responses.append(workload.run(state, index))
             except (BenchError, OSError, http.client.HTTPException) as exc:
                 errors.append(str(exc) or type(exc).__name__)
         state.client.close()
         with lock:
-            result.latencies += latencies
+            result.latencies += [r.seconds for r in responses]
+            result.server_ms += [r.server_ms for r in responses if r.server_ms is not None]
+            result.queries += [r.queries for r in responses if r.queries is not None]
             result.errors += errors
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
@@ -281,6 +325,7 @@ def _run_workload(workload: Workload, *, port: int, requests: int, concurrency: 
         thread.start()
     with suppress(threading.BrokenBarrierError):
         ready.wait()
+    result.load = os.getloadavg()[0]
     started = time.perf_counter()
     # Each request may take two attempts of REQUEST_TIMEOUT at worst; the threads share the requests.
     deadline = time.monotonic() + (requests / concurrency + 2) * REQUEST_TIMEOUT * 2
@@ -292,15 +337,45 @@ def _run_workload(workload: Workload, *, port: int, requests: int, concurrency: 
     return result
 
 
+@dataclass(frozen=True)
+class QueueTargets:
+    """The queue URLs the queue workloads open, found in the database before the server starts."""
+
+    filtered: str  # (b3): status, priority and product
+    deep: str  # (b4): page DEEP_PAGE of the default order, or "" when the queue is shorter
+
+
+def queue_targets(*, page_size: int = QUEUE_PAGE_SIZE, deep_page: int = DEEP_PAGE) -> QueueTargets:
+    """The filtered page's query string, and the cursor of page ``deep_page``: built from the row
+    ``(deep_page - 1) * page_size - 1`` places into the open queue, newest first, the way the page's own
+    "Next page" link encodes the last row of the page before."""
+    product = Product.objects.filter(code=FILTER_PRODUCT_CODE).values_list("pk", flat=True).first()
+    filtered: dict[str, str] = {"status": Status.IN_PROGRESS.value, "priority": Priority.NORMAL.value}
+    if product is not None:
+        filtered["product"] = str(product)
+    offset = (deep_page - 1) * page_size - 1
+    row = (
+        Complaint.objects.filter(status__in=OPEN_STATUSES)
+        .order_by("-received_at", "-id")
+        .only("id", "received_at", "priority")[offset : offset + 1]
+        .first()
+    )
+    deep = f"/dashboard/?after={cursor_encode(row, Sort.NEWEST)}" if row is not None else ""
+    return QueueTargets(filtered=f"/dashboard/?{urllib.parse.urlencode(filtered)}", deep=deep)
+
+
 class Bench:
     """The workloads of one benchmark run, sharing the staff login, API token and reference sample."""
 
-    def __init__(self, *, port: int, password: str, token: str, references: list[str], run_id: str) -> None:
+    def __init__(
+        self, *, port: int, password: str, token: str, references: list[str], run_id: str, targets: QueueTargets
+    ) -> None:
         self.port = port
         self.password = password
         self.token = token
         self.references = references
         self.run_id = run_id
+        self.targets = targets
         self.rng = random.Random()  # noqa: S311 - picking sample data, not security
         self.rng_lock = threading.Lock()
 
@@ -308,13 +383,22 @@ class Bench:
     def email_prefix(self) -> str:
         return f"bench-web-{self.run_id}-"
 
+    @classmethod
+    def workload_list(cls) -> list[Workload]:
+        """The workloads (their keys and titles), unbound: for checking ``--only``."""
+        bench = cls(port=0, password="", token="", references=[], run_id="", targets=QueueTargets("", ""))
+        return bench.workloads()
+
     def workloads(self) -> list[Workload]:
         return [
-            Workload("(a) public submission (POST)", self._no_prepare, self._submit),
-            Workload("(b) staff queue, first page", self._login, self._queue_first),
-            Workload("(b2) staff queue, ?after= pages", self._login_and_cursor, self._queue_next),
-            Workload("(c) complaint page (staff)", self._login, self._detail),
-            Workload("(d) API list (token)", self._no_prepare, self._api_list),
+            Workload("a", "(a) public submission (POST)", self._no_prepare, self._submit),
+            Workload("b", "(b) staff queue, first page", self._login, self._queue_first),
+            Workload("b2", "(b2) staff queue, ?after= pages", self._login_and_cursor, self._queue_next),
+            Workload("b3", "(b3) staff queue, filtered page", self._login, self._queue_filtered),
+            Workload("b4", f"(b4) staff queue, page {DEEP_PAGE:,}", self._login_and_deep, self._queue_deep),
+            Workload("b5", "(b5) staff queue, full-text search", self._login, self._queue_search),
+            Workload("c", "(c) complaint page (staff)", self._login, self._detail),
+            Workload("d", "(d) API list (token)", self._no_prepare, self._api_list),
         ]
 
     def _no_prepare(self, state: WorkerState) -> None:
@@ -327,7 +411,7 @@ class Bench:
         with self.rng_lock:
             return self.rng.choice(options)
 
-    def _submit(self, state: WorkerState, index: int) -> float:
+    def _submit(self, state: WorkerState, index: int) -> Response:
         client = state.client
         client.cookies.clear()  # every submission is a new visitor
         language, name, category, description = self._pick(SUBMISSIONS)
@@ -348,10 +432,10 @@ class Bench:
         response = client.post_form("/complaints/new/", fields, headers=headers)
         if response.status == 200:
             raise BenchError("the form came back (HTTP 200): the submission was not accepted")
-        return _expect(response, 302, 303).seconds
+        return _expect(response, 302, 303)
 
-    def _queue_first(self, state: WorkerState, index: int) -> float:
-        return _expect(state.client.get("/dashboard/"), 200).seconds
+    def _queue_first(self, state: WorkerState, index: int) -> Response:
+        return _expect(state.client.get("/dashboard/"), 200)
 
     def _first_cursor(self, state: WorkerState) -> None:
         page = _expect(state.client.get("/dashboard/"), 200)
@@ -364,22 +448,40 @@ class Bench:
         self._login(state)
         self._first_cursor(state)
 
-    def _queue_next(self, state: WorkerState, index: int) -> float:
+    def _queue_next(self, state: WorkerState, index: int) -> Response:
         page = _expect(state.client.get(f"/dashboard/?after={state.cursor}"), 200)
         found = NEXT_CURSOR.search(page.text)
         if found is not None:
             state.cursor = found.group(1)
         else:  # reached the end of the queue: start again
             self._first_cursor(state)
-        return page.seconds
+        return page
 
-    def _detail(self, state: WorkerState, index: int) -> float:
+    def _queue_filtered(self, state: WorkerState, index: int) -> Response:
+        return _expect(state.client.get(self.targets.filtered), 200)
+
+    def _login_and_deep(self, state: WorkerState) -> None:
+        if not self.targets.deep:
+            raise BenchError(f"the queue has fewer than {DEEP_PAGE:,} pages")
+        self._login(state)
+
+    def _queue_deep(self, state: WorkerState, index: int) -> Response:
+        page = _expect(state.client.get(self.targets.deep), 200)
+        if "<tr data-reference=" not in page.text:
+            raise BenchError(f"page {DEEP_PAGE:,} of the queue came back empty")
+        return page
+
+    def _queue_search(self, state: WorkerState, index: int) -> Response:
+        words = SEARCHES[index % len(SEARCHES)]
+        return _expect(state.client.get(f"/dashboard/?{urllib.parse.urlencode({'q': words})}"), 200)
+
+    def _detail(self, state: WorkerState, index: int) -> Response:
         reference = self._pick(self.references)
-        return _expect(state.client.get(f"/dashboard/complaints/{reference}/"), 200).seconds
+        return _expect(state.client.get(f"/dashboard/complaints/{reference}/"), 200)
 
-    def _api_list(self, state: WorkerState, index: int) -> float:
+    def _api_list(self, state: WorkerState, index: int) -> Response:
         headers = {"Authorization": f"Token {self.token}", "Accept": "application/json"}
-        return _expect(state.client.get("/api/v1/complaints/", headers=headers), 200).seconds
+        return _expect(state.client.get("/api/v1/complaints/", headers=headers), 200)
 
 
 # --- the server -------------------------------------------------------------------------------------------
@@ -530,21 +632,46 @@ def _reference_sample(count: int) -> list[str]:
 # --- output -----------------------------------------------------------------------------------------------
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _queries(result: WorkloadResult) -> str:
+    if not result.queries:
+        return "-"
+    low, high = min(result.queries), max(result.queries)
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def _cells(result: WorkloadResult) -> list[str]:
     if result.skipped:
-        return [result.title, "-", "-", "-", "-", "-"]
-    p50, p99 = result.percentile_ms(50), result.percentile_ms(99)
+        return [result.title, *("-" * (len(HEADERS) - 1))]
     return [
         result.title,
         f"{result.requests:,}",
         f"{len(result.errors):,}",
         f"{result.throughput:,.1f}",
-        "-" if p50 is None else f"{p50:,.1f}",
-        "-" if p99 is None else f"{p99:,.1f}",
+        _ms(result.percentile_ms(50)),
+        _ms(result.percentile_ms(99)),
+        _ms(result.server_percentile_ms(50)),
+        _ms(result.server_percentile_ms(99)),
+        _queries(result),
+        f"{result.load:.2f}",
     ]
 
 
-HEADERS = ["workload", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
+HEADERS = [
+    "workload",
+    "requests",
+    "errors",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "server p50 ms",
+    "server p99 ms",
+    "queries",
+    "load",
+]
 
 
 def format_table(results: list[WorkloadResult]) -> str:
@@ -574,8 +701,10 @@ def benchmark_run(
     batch: int,
     keep_data: bool,
     out: Callable[[str], None],
+    only: tuple[str, ...] = (),
 ) -> None:
-    """Top the database up to ``complaints``, start gunicorn, time every workload and print the tables."""
+    """Top the database up to ``complaints``, start gunicorn, time every workload (or those ``only`` names)
+    and print the tables."""
     if connection.vendor != "postgresql":
         raise CommandError(
             "The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://.../amends_bench (make bench does)."
@@ -592,6 +721,10 @@ def benchmark_run(
     ):
         if value < 1:
             raise CommandError(f"--{option} must be at least 1.")
+    known = [workload.key for workload in Bench.workload_list()]
+    unknown = sorted(set(only) - set(known))
+    if unknown:
+        raise CommandError(f"Unknown workloads: {', '.join(unknown)} (choose from {', '.join(known)}).")
 
     started = time.monotonic()
     out(f"Database: {_ensure_database()}")
@@ -609,6 +742,7 @@ def benchmark_run(
     references = _reference_sample(REFERENCE_SAMPLE)
     if not references:
         raise CommandError("No complaints to read: seeding failed?")
+    targets = queue_targets()
 
     bench_dir = Path(settings.VAR_DIR) / "bench"
     for folder in (bench_dir / "broker" / "queue", bench_dir / "broker" / "processed", bench_dir / "mail"):
@@ -627,7 +761,7 @@ def benchmark_run(
     port = _free_port()
     log_path = bench_dir / "gunicorn.log"
     run_id = time.strftime("%y%m%d%H%M%S") + secrets.token_hex(2)
-    bench = Bench(port=port, password=password, token=token, references=references, run_id=run_id)
+    bench = Bench(port=port, password=password, token=token, references=references, run_id=run_id, targets=targets)
     requests, concurrency = int(requests), int(concurrency)
     out(f"Starting gunicorn on {HOST}:{port} ({workers} workers x {threads} threads); log: {log_path}")
     results: list[WorkloadResult] = []
@@ -635,11 +769,15 @@ def benchmark_run(
     try:
         with _gunicorn(port=port, env=env, log_path=log_path, workers=workers, threads=threads):
             for workload in bench.workloads():
+                if only and workload.key not in only:
+                    continue
                 out(f"{workload.title}: warming up, then {requests:,} requests from {concurrency} threads...")
                 _run_workload(workload, port=port, requests=concurrency * 2, concurrency=concurrency)
                 result = _run_workload(workload, port=port, requests=requests, concurrency=concurrency)
                 if result.errors and all("no ?after= link" in e for e in result.errors):
                     result.skipped = "the queue page shows no ?after= link (fewer than one page of open complaints?)"
+                elif result.errors and all(f"fewer than {DEEP_PAGE:,} pages" in e for e in result.errors):
+                    result.skipped = f"the queue has fewer than {DEEP_PAGE:,} pages of open complaints"
                 results.append(result)
                 for error in result.errors[:ERRORS_SHOWN]:
                     out(f"  error: {error}")
@@ -658,6 +796,11 @@ def benchmark_run(
     )
     out(f"Load average (1 min) when the measurements started: {load_before:.2f}; when they ended: {load_after:.2f}.")
     out("(a) counts complete submissions per second (form GET + POST); its latencies are of the POST alone.")
+    out(
+        "p50/p99: client latency; server p50/p99: the app's own time from its Server-Timing header; queries: SQL"
+        " queries per request (lowest-highest); load: 1-minute load average when the workload started."
+    )
+    out(f"(b3) opens {targets.filtered}; (b4) opens {targets.deep or '(no such page)'}; (b5) searches {SEARCHES}.")
     out("")
     out(format_table(results))
     for result in results:

@@ -54,6 +54,7 @@ from complaints.models import (
     ReferenceCounter,
     SlaPolicy,
     Status,
+    Team,
 )
 from complaints.permissions import AGENTS_GROUP
 from complaints.queue import search_document_for
@@ -127,6 +128,7 @@ COMPLAINT_COLUMNS = (
     "status",
     "language",
     "assignee_id",
+    "team_id",
     "received_at",
     "acknowledged_at",
     "first_responded_at",
@@ -137,6 +139,9 @@ COMPLAINT_COLUMNS = (
     "resolution_due",
     "details",
     "rating_comment",
+    "outcome",
+    "root_cause",
+    "corrective_action",
     "search_document",
 )
 EMPTY_DETAILS = json.dumps({})
@@ -152,6 +157,13 @@ EVENT_COLUMNS = (
     "data",
     "created_at",
 )
+
+
+# Teams the benchmark's complaints belong to, by the kind of product they are about.
+BENCH_TEAMS: dict[str, str] = {
+    Product.Kind.SUBSCRIPTION: "Bench: subscriptions",
+    Product.Kind.GOODS: "Bench: goods",
+}
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,7 @@ class _Context:
     now: datetime
     products: list[BenchProduct]
     agent_ids: list[int]
+    team_ids: dict[str, int]
     sla: dict[str, tuple[timedelta, timedelta]]
     use_copy: bool
     result: SeedResult = field(init=False)
@@ -313,6 +326,11 @@ def _bench_agents() -> list[int]:
         user.groups.add(group)
         ids.append(user.pk)
     return ids
+
+
+def _bench_teams() -> dict[str, int]:
+    """Team id by product kind (a complaint about a subscription goes to the subscriptions team, and so on)."""
+    return {kind: Team.objects.get_or_create(name=name)[0].pk for kind, name in BENCH_TEAMS.items()}
 
 
 def _sla_durations() -> dict[str, tuple[timedelta, timedelta]]:
@@ -479,6 +497,7 @@ def _complaint_rows(
                 status,
                 language,
                 assignee,
+                ctx.team_ids.get(mentioned.kind),
                 received_at,
                 acknowledged,
                 first_responded,
@@ -488,6 +507,9 @@ def _complaint_rows(
                 received_at + first_due,
                 received_at + resolution_due,
                 EMPTY_DETAILS,
+                "",
+                "",
+                "",
                 "",
                 search_document_for(
                     reference=f"RC-{received_at.year}-{number:06d}",
@@ -680,6 +702,7 @@ def bench_seed(*, complaints: int, batch: int = DEFAULT_BATCH, log: Log = print,
         now=timezone.now(),
         products=_bench_products(),
         agent_ids=_bench_agents(),
+        team_ids=_bench_teams(),
         sla=_sla_durations(),
         use_copy=_is_postgresql(),
     )

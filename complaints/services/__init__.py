@@ -2,7 +2,8 @@
 queues letters in the same transaction (the outbox), to be sent by a worker after commit.
 
 ``core`` holds the staff's actions and the shared machinery; ``customer`` what customers do; ``bulk`` one staff
-action over many complaints, through the single-complaint services.
+action over many complaints, through the single-complaint services; ``merge`` merging a duplicate into another
+complaint and linking related ones; ``teams`` which team and agent a complaint goes to, and the duty rota.
 """
 
 from complaints.services.bulk import (
@@ -14,6 +15,9 @@ from complaints.services.bulk import (
 )
 from complaints.services.core import (
     DEFAULT_SLA_MINUTES,
+    REOPEN_WINDOW,
+    RESOLVE_OUTCOMES,
+    closing_values,
     complaint_assign,
     complaint_change_field,
     complaint_change_priority,
@@ -24,35 +28,62 @@ from complaints.services.core import (
     sla_due_times,
 )
 from complaints.services.customer import (
-    REOPEN_WINDOW,
     complaint_can_reopen,
     complaint_customer_reply,
+    complaint_is_appeal,
     complaint_rate,
     complaint_reopen_by_customer,
+    complaint_reopen_deadline,
     complaint_submit,
     customer_send_tracking_links,
+)
+from complaints.services.merge import (
+    complaint_link,
+    complaint_merge,
+    complaint_unlink,
+)
+from complaints.services.teams import (
+    Distribution,
+    agent_duty_set,
+    complaint_auto_assign,
+    complaint_change_team,
+    complaint_route,
+    team_distribute_unassigned,
 )
 
 __all__ = [
     "BULK_MAX_COMPLAINTS",
     "DEFAULT_SLA_MINUTES",
     "REOPEN_WINDOW",
+    "RESOLVE_OUTCOMES",
     "BulkOperation",
     "BulkOutcome",
     "BulkResult",
+    "Distribution",
+    "agent_duty_set",
+    "closing_values",
     "complaint_assign",
+    "complaint_auto_assign",
     "complaint_bulk_apply",
     "complaint_can_reopen",
     "complaint_change_field",
     "complaint_change_priority",
+    "complaint_change_team",
     "complaint_customer_reply",
+    "complaint_is_appeal",
+    "complaint_link",
+    "complaint_merge",
     "complaint_note_add",
     "complaint_rate",
     "complaint_reopen_by_customer",
+    "complaint_reopen_deadline",
     "complaint_reply",
+    "complaint_route",
     "complaint_submit",
     "complaint_transition",
+    "complaint_unlink",
     "customer_send_tracking_links",
     "reference_next",
     "sla_due_times",
+    "team_distribute_unassigned",
 ]

@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, Priority
 from complaints.permissions import can_handle_complaints
-from complaints.services.core import complaint_assign, complaint_change_priority, complaint_transition
+from complaints.services.core import (
+    closing_values,
+    complaint_assign,
+    complaint_change_priority,
+    complaint_transition,
+)
 from complaints.transitions import TRANSITIONS
 from config.exceptions import ApplicationError, PermissionRefused
 
@@ -63,8 +68,25 @@ def _assignee_get(assignee_id: int | None) -> User:
     return assignee
 
 
+@dataclass(frozen=True)
+class _Closing:
+    """What resolving, declining or closing the selected complaints records: one set for every row."""
+
+    outcome: str = ""
+    root_cause: str = ""
+    corrective_action: str = ""
+    customer_accepted: bool | None = None
+
+
 def _operation_for(
-    *, actor: User, operation: str, assignee_id: int | None, priority: str, action: str, comment: str
+    *,
+    actor: User,
+    operation: str,
+    assignee_id: int | None,
+    priority: str,
+    action: str,
+    comment: str,
+    closing: _Closing,
 ) -> Callable[[int], object]:
     """The single-complaint service call for ``operation``, after checking what applies to every row alike."""
     if operation == BulkOperation.ASSIGN_TO_ME:
@@ -83,7 +105,24 @@ def _operation_for(
         transition = TRANSITIONS.get(action)
         if transition is None or not transition.staff_action:
             raise ApplicationError(_("Choose an action."), extra={"field": "action"})
-        return lambda pk: complaint_transition(complaint=pk, action=action, actor=actor, comment=comment)
+        # The same for every row: a missing outcome or root cause is said once, not once per complaint.
+        closing_values(
+            action=action,
+            outcome=closing.outcome,
+            root_cause=closing.root_cause,
+            corrective_action=closing.corrective_action,
+            customer_accepted=closing.customer_accepted,
+        )
+        return lambda pk: complaint_transition(
+            complaint=pk,
+            action=action,
+            actor=actor,
+            comment=comment,
+            outcome=closing.outcome,
+            root_cause=closing.root_cause,
+            corrective_action=closing.corrective_action,
+            customer_accepted=closing.customer_accepted,
+        )
     raise ApplicationError(_("Choose what to do with the selected complaints."), extra={"field": "operation"})
 
 
@@ -97,13 +136,19 @@ def complaint_bulk_apply(
     priority: str = "",
     action: str = "",
     comment: str = "",
+    outcome: str = "",
+    root_cause: str = "",
+    corrective_action: str = "",
+    customer_accepted: bool | None = None,
 ) -> BulkResult:
     """Apply ``operation`` (a ``BulkOperation``) to each complaint in ``references``.
 
     ``assignee_id`` is for ``assign``; ``priority`` and ``comment`` (the reason) for ``priority``; ``action``
-    and ``comment`` for ``transition``. Raises ``ApplicationError`` only for what concerns the whole call (no
-    permission, no references or more than ``BULK_MAX_COMPLAINTS``, an incomplete operation); everything
-    about one complaint, an unknown reference included, is a refused outcome with its reason.
+    and ``comment`` for ``transition``, with ``outcome``, ``root_cause`` and ``corrective_action`` to resolve,
+    ``root_cause`` to decline and ``customer_accepted`` to close (one set for all rows, checked once). Raises
+    ``ApplicationError`` only for what concerns the whole call (no permission, no references or more than
+    ``BULK_MAX_COMPLAINTS``, an incomplete operation); everything about one complaint, an unknown reference
+    included, is a refused outcome with its reason.
 
     Each service call is atomic, so inside this transaction it is a savepoint: a refused row is rolled back
     alone. Letters are queued as the services queue them and go out after the whole call commits.
@@ -119,7 +164,13 @@ def complaint_bulk_apply(
             extra={"field": "references"},
         )
     apply = _operation_for(
-        actor=actor, operation=operation, assignee_id=assignee_id, priority=priority, action=action, comment=comment
+        actor=actor,
+        operation=operation,
+        assignee_id=assignee_id,
+        priority=priority,
+        action=action,
+        comment=comment,
+        closing=_Closing(outcome, root_cause, corrective_action, customer_accepted),
     )
     ids = dict(Complaint.objects.filter(reference__in=wanted).values_list("reference", "pk"))
 

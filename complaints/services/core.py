@@ -18,8 +18,10 @@ from complaints.models import (
     Category,
     Complaint,
     ComplaintEvent,
+    Outcome,
     Priority,
     ReferenceCounter,
+    RootCause,
     SlaPolicy,
     Status,
 )
@@ -116,6 +118,80 @@ def _require_handler(actor: User | None) -> None:
         raise PermissionRefused(_("You do not have permission to handle complaints."))
 
 
+# How long after a resolution, a refusal or a closure the customer may reopen (or appeal) from the tracking page.
+REOPEN_WINDOW = timedelta(days=14)
+
+# Closing the loop: what a resolution or a refusal records, and a closure's answer from the customer.
+CLOSING_FIELDS = ("outcome", "root_cause", "corrective_action", "customer_accepted")
+# The outcomes of a resolution; a refusal is always ``Outcome.REJECTED``.
+RESOLVE_OUTCOMES = (Outcome.EXPLAINED, Outcome.NON_MONETARY, Outcome.MONETARY)
+
+
+def _root_cause_checked(root_cause: str) -> str:
+    if not root_cause:
+        raise ApplicationError(_("Choose the root cause: what went wrong?"), extra={"field": "root_cause"})
+    if root_cause not in RootCause.values:
+        raise ApplicationError(
+            _("Unknown root cause “%(root_cause)s”.") % {"root_cause": root_cause}, extra={"field": "root_cause"}
+        )
+    return root_cause
+
+
+def closing_values(
+    *,
+    action: str,
+    outcome: str = "",
+    root_cause: str = "",
+    corrective_action: str = "",
+    customer_accepted: bool | None = None,
+) -> dict[str, Any]:
+    """What ``action`` records on the complaint to close the loop, checked; ``{}`` for the other actions, which
+    ignore these fields.
+
+    Resolving needs an outcome (explained, non-monetary or monetary relief), a root cause and the corrective
+    action taken; declining needs a root cause ("no fault found" is one), its outcome is always "rejected with
+    reasons" and the corrective action is optional; closing needs whether the customer accepted the outcome.
+    Raises ``ApplicationError`` naming the field (``outcome``, ``root_cause``, ``corrective_action``,
+    ``customer_accepted``).
+    """
+    outcome, root_cause, corrective_action = outcome.strip(), root_cause.strip(), corrective_action.strip()
+    if action == Action.RESOLVE:
+        if not outcome:
+            raise ApplicationError(_("Choose the outcome: how was the complaint settled?"), extra={"field": "outcome"})
+        if outcome == Outcome.REJECTED:
+            raise ApplicationError(
+                _("A complaint that is not granted is declined, not resolved: use “%(decline)s”.")
+                % {"decline": Action.REJECT.label},
+                extra={"field": "outcome"},
+            )
+        if outcome not in RESOLVE_OUTCOMES:
+            raise ApplicationError(
+                _("Unknown outcome “%(outcome)s”.") % {"outcome": outcome}, extra={"field": "outcome"}
+            )
+        root_cause = _root_cause_checked(root_cause)
+        if not corrective_action:
+            raise ApplicationError(
+                _("Describe the corrective action taken, so that it does not happen again."),
+                extra={"field": "corrective_action"},
+            )
+        return {"outcome": outcome, "root_cause": root_cause, "corrective_action": corrective_action}
+    if action == Action.REJECT:
+        if outcome not in ("", Outcome.REJECTED):
+            raise ApplicationError(
+                _("A declined complaint's outcome is always “%(rejected)s”.") % {"rejected": Outcome.REJECTED.label},
+                extra={"field": "outcome"},
+            )
+        root_cause = _root_cause_checked(root_cause)
+        return {"outcome": Outcome.REJECTED, "root_cause": root_cause, "corrective_action": corrective_action}
+    if action == Action.CLOSE:
+        if customer_accepted is None:
+            raise ApplicationError(
+                _("Did the customer accept the outcome? Choose yes or no."), extra={"field": "customer_accepted"}
+            )
+        return {"customer_accepted": customer_accepted}
+    return {}
+
+
 def _apply_transition(
     *,
     complaint: Complaint,
@@ -124,7 +200,15 @@ def _apply_transition(
     comment: str,
     now: datetime,
     by_customer: bool = False,
+    letter_context: dict[str, Any] | None = None,
+    outcome: str = "",
+    root_cause: str = "",
+    corrective_action: str = "",
+    customer_accepted: bool | None = None,
+    data: dict[str, Any] | None = None,
 ) -> ComplaintEvent:
+    """The one place a complaint's status changes. ``outcome``, ``root_cause``, ``corrective_action`` and
+    ``customer_accepted`` are checked by ``closing_values``; ``data`` goes into the timeline event's data."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ApplicationError(_("Unknown action “%(action)s”.") % {"action": action}, extra={"action": action})
@@ -134,15 +218,39 @@ def _apply_transition(
             % {"status": complaint.get_status_display(), "action": Action(action).label},
             extra={"status": complaint.status, "action": action},
         )
+    if action == Action.REOPEN and complaint.merged_into_id is not None:
+        # Its conversation goes on in the complaint it was merged into; reopening would split it again.
+        raise TransitionNotAllowed(
+            _("This complaint was merged into another one: reopen that one instead."),
+            extra={"status": complaint.status, "action": action},
+        )
     comment = comment.strip()
     if transition.comment_required and not comment:
         raise ApplicationError(
             _("Please write the customer a message explaining this step."), extra={"field": "comment"}
         )
+    closing = closing_values(
+        action=action,
+        outcome=outcome,
+        root_cause=root_cause,
+        corrective_action=corrective_action,
+        customer_accepted=customer_accepted,
+    )
+    event_data: dict[str, Any] = {"action": action, **closing}
 
     previous = complaint.status
     complaint.status = transition.target
     fields = ["status"]
+    for name, value in closing.items():
+        setattr(complaint, name, value)
+        fields.append(name)
+    if action == Action.REOPEN:
+        # The next resolution asks again; what the last one said stays on the timeline.
+        earlier = {name: getattr(complaint, name) for name in CLOSING_FIELDS}
+        event_data["previous"] = {name: value for name, value in earlier.items() if value not in ("", None)}
+        complaint.outcome = complaint.root_cause = complaint.corrective_action = ""
+        complaint.customer_accepted = None
+        fields += CLOSING_FIELDS
     if transition.target == Status.RESOLVED:
         complaint.resolved_at = now
         fields.append("resolved_at")
@@ -167,28 +275,64 @@ def _apply_transition(
         body=comment,
         from_status=previous,
         to_status=transition.target,
-        data={"action": action},
+        data={**event_data, **(data or {})},
         created_at=now,
     )
-    if transition.letter:
+    letter = transition.letter
+    if action == Action.CLOSE and closing["customer_accepted"] is False:
+        # Not satisfied: we say we are sorry and how to appeal. An accepted outcome needs no letter.
+        letter = LetterKind.CLOSED
+    if letter:
+        # A refusal's and a closure's letters tell the customer how long they have to appeal.
+        context = {"appeal_days": REOPEN_WINDOW.days, **(letter_context or {})}
         _queue_customer_letter(
-            complaint=complaint, kind=transition.letter, key=f"event:{event.pk}", comment=comment, author=actor
+            complaint=complaint, kind=letter, key=f"event:{event.pk}", comment=comment, author=actor, **context
         )
     return event
 
 
 @transaction.atomic
 def complaint_transition(
-    *, complaint: Complaint | int, action: str, actor: User | None, comment: str = ""
+    *,
+    complaint: Complaint | int,
+    action: str,
+    actor: User | None,
+    comment: str = "",
+    outcome: str = "",
+    root_cause: str = "",
+    corrective_action: str = "",
+    customer_accepted: bool | None = None,
 ) -> Complaint:
     """Apply one state-machine action (see ``complaints.transitions``).
 
+    Resolving needs ``outcome``, ``root_cause`` and ``corrective_action``; declining ``root_cause`` (and the
+    comment, the reasons the customer reads); closing ``customer_accepted`` (see ``closing_values``). They are
+    saved on the complaint and in the timeline event's data; reopening clears them from the complaint and keeps
+    them in its event's data under ``previous``. Closing with ``customer_accepted=False`` writes the customer a
+    letter on how to appeal.
+
     Raises ``TransitionNotAllowed`` when the current status does not allow it, ``ApplicationError`` when a
-    required comment is missing. Records a timeline event and queues the customer's letter, if any.
+    required comment or closing field is missing (``extra["field"]`` names it). Records a timeline event and
+    queues the customer's letter, if any. A merge needs the complaint to merge into: it is refused here
+    (``complaints.services.complaint_merge`` does it).
     """
+    if action == Action.MERGE:
+        raise ApplicationError(
+            _("Use merge: it needs the complaint to merge into."), extra={"action": action, "field": "action"}
+        )
     _require_handler(actor)
     locked = _lock(complaint)
-    _apply_transition(complaint=locked, action=action, actor=actor, comment=comment, now=timezone.now())
+    _apply_transition(
+        complaint=locked,
+        action=action,
+        actor=actor,
+        comment=comment,
+        now=timezone.now(),
+        outcome=outcome,
+        root_cause=root_cause,
+        corrective_action=corrective_action,
+        customer_accepted=customer_accepted,
+    )
     return locked
 
 

@@ -2,7 +2,7 @@
 for lost tracking links."""
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.attachments import attachment_save, attachments_validate
-from complaints.models import Category, Complaint, ComplaintEvent, Status
+from complaints.models import PRIORITY_RANK, Category, Complaint, ComplaintEvent, Priority, Status
 from complaints.queue import search_document_for
 from complaints.services.core import (
+    REOPEN_WINDOW,
     _apply_transition,
     _initial_priority,
     _lock,
@@ -23,6 +24,7 @@ from complaints.services.core import (
     reference_next,
     sla_due_times,
 )
+from complaints.services.teams import complaint_auto_assign, complaint_route
 from complaints.tokens import tracking_url
 from complaints.transitions import Action
 from config.exceptions import ApplicationError, TransitionNotAllowed
@@ -31,9 +33,6 @@ from customers.selectors import purchase_find_for_customer
 from customers.services import customer_get_or_create_by_email, customer_normalize_email
 from notifications.models import LetterKind
 from notifications.services import letter_queue
-
-# How long after a resolution the customer may reopen the complaint from the tracking page.
-REOPEN_WINDOW = timedelta(days=14)
 
 
 @transaction.atomic
@@ -119,6 +118,9 @@ def complaint_submit(
     )
     for upload in files:
         attachment_save(complaint=complaint, upload=upload, by_customer=True, event=event)
+    # Into its product's team, and to that team's least loaded agent on duty (if anyone is).
+    complaint_route(complaint=complaint)
+    complaint_auto_assign(complaint=complaint, now=now)
     _queue_customer_letter(complaint=complaint, kind=LetterKind.ACKNOWLEDGEMENT, key="received")
     return complaint
 
@@ -204,18 +206,44 @@ def complaint_rate(*, complaint: Complaint | int, rating: int, comment: str = ""
     return locked
 
 
+def complaint_reopen_deadline(complaint: Complaint) -> datetime | None:
+    """Until when the customer may reopen the complaint from the tracking page: ``REOPEN_WINDOW`` after it was
+    resolved, or after it was declined or closed. ``None`` while it is open, and for a duplicate merged into
+    another complaint (the conversation goes on there)."""
+    if complaint.merged_into_id is not None:
+        return None
+    if complaint.status == Status.RESOLVED:
+        since = complaint.resolved_at
+    elif complaint.status in (Status.CLOSED, Status.REJECTED):
+        since = complaint.closed_at
+    else:
+        return None
+    return since + REOPEN_WINDOW if since is not None else None
+
+
 def complaint_can_reopen(complaint: Complaint) -> bool:
-    """Whether the customer may still reopen: resolved or closed, within 14 days of the resolution."""
-    return (
-        complaint.status in (Status.RESOLVED, Status.CLOSED)
-        and complaint.resolved_at is not None
-        and timezone.now() - complaint.resolved_at <= REOPEN_WINDOW
+    """Whether the customer may still reopen (or appeal): within ``REOPEN_WINDOW`` of the resolution, the
+    refusal or the closure."""
+    deadline = complaint_reopen_deadline(complaint)
+    return deadline is not None and timezone.now() <= deadline
+
+
+def complaint_is_appeal(complaint: Complaint) -> bool:
+    """Whether reopening would be an appeal: the complaint was declined, or closed with an outcome the customer
+    did not accept."""
+    return complaint.status == Status.REJECTED or (
+        complaint.status == Status.CLOSED and complaint.customer_accepted is False
     )
 
 
 @transaction.atomic
 def complaint_reopen_by_customer(*, complaint: Complaint | int, reason: str) -> Complaint:
-    """The customer says the remedy was not enough: the complaint goes back into work and the assignee is told."""
+    """The customer says the remedy was not enough: the complaint goes back into work and the assignee is told.
+
+    Against a refusal or an outcome they did not accept it is an appeal: the timeline event's data says
+    ``{"appeal": true}`` and the priority goes up to at least high (a staff-only ``FIELD_CHANGED`` event records
+    that), so a senior colleague looks at it soon.
+    """
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Please tell us what is still wrong."), extra={"field": "reason"})
@@ -224,9 +252,27 @@ def complaint_reopen_by_customer(*, complaint: Complaint | int, reason: str) -> 
         raise TransitionNotAllowed(
             _("This complaint can no longer be reopened here. Please write to us below and we will look again.")
         )
+    appeal = complaint_is_appeal(locked)
+    now = timezone.now()
     event = _apply_transition(
-        complaint=locked, action=Action.REOPEN, actor=None, comment=reason, now=timezone.now(), by_customer=True
+        complaint=locked,
+        action=Action.REOPEN,
+        actor=None,
+        comment=reason,
+        now=now,
+        by_customer=True,
+        data={"appeal": True} if appeal else None,
     )
+    if appeal and PRIORITY_RANK[Priority(locked.priority)] > PRIORITY_RANK[Priority.HIGH]:
+        previous = locked.priority
+        locked.priority = Priority.HIGH
+        _touch(locked, now, ["priority"])
+        ComplaintEvent.objects.create(
+            complaint=locked,
+            kind=ComplaintEvent.Kind.FIELD_CHANGED,
+            data={"field": "priority", "from": previous, "to": Priority.HIGH, "appeal": True},
+            created_at=now,
+        )
     _notify_assignee(complaint=locked, kind=LetterKind.CUSTOMER_REPLIED, key=f"event:{event.pk}", message=reason)
     return locked
 

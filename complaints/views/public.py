@@ -18,12 +18,14 @@ from compensation.services import offer_decide
 from complaints.forms import ComplaintForm, CustomerReplyForm, LostLinkForm, OfferDecisionForm, RatingForm, ReopenForm
 from complaints.models import Complaint
 from complaints.ratelimit import Limit, client_ip, rate_limit_exceeded
-from complaints.selectors import complaint_get_by_token
+from complaints.selectors import complaint_get_by_token, complaint_merge_destination, complaint_merge_target_by_token
 from complaints.services import (
     complaint_can_reopen,
     complaint_customer_reply,
+    complaint_is_appeal,
     complaint_rate,
     complaint_reopen_by_customer,
+    complaint_reopen_deadline,
     complaint_submit,
     customer_send_tracking_links,
 )
@@ -105,13 +107,25 @@ def _track_page(request: HttpRequest, complaint: Complaint, **bound_forms: forms
         "tracking_url": tracking_url(complaint),
         "token": request.resolver_match.kwargs["token"] if request.resolver_match else "",
         "can_reopen": complaint_can_reopen(complaint),
+        # Reopening a refusal, or an outcome the customer did not accept, is an appeal.
+        "is_appeal": complaint_is_appeal(complaint),
+        "reopen_deadline": complaint_reopen_deadline(complaint),
         "form": CustomerReplyForm(),
         "rating_form": RatingForm(),
         "reopen_form": ReopenForm(),
         "offer_form": OfferDecisionForm(),
+        **_merged_context(complaint),
         **bound_forms,
     }
     return render(request, "complaints/track.html", context)
+
+
+def _merged_context(complaint: Complaint) -> dict[str, Any]:
+    """For a complaint merged into another (the same customer's): that one, and its tracking link."""
+    if complaint.merged_into_id is None:
+        return {"merged_into": None}
+    target = complaint_merge_destination(complaint=complaint)
+    return {"merged_into": target, "merged_into_url": tracking_url(target)}
 
 
 @require_http_methods(["GET"])
@@ -146,6 +160,9 @@ def _track_action(
 
 @require_POST
 def complaint_track_reply(request: HttpRequest, token: str) -> HttpResponse:
+    target = complaint_merge_target_by_token(token=token)
+    if target is not None:
+        return _track_reply_merged(request, token, target)
     return _track_action(
         request,
         token,
@@ -156,6 +173,30 @@ def complaint_track_reply(request: HttpRequest, token: str) -> HttpResponse:
         ),
         done=_("Thank you. Your message is on its way to the team."),
     )
+
+
+def _track_reply_merged(request: HttpRequest, token: str, target: Complaint) -> HttpResponse:
+    """A message written on a complaint merged into another goes to that one (the same customer's), and the
+    customer is taken to its page; a refusal comes back on the page they wrote on, with what they typed."""
+    form = CustomerReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            complaint_customer_reply(
+                complaint=target, body=form.cleaned_data["body"], attachments=form.cleaned_data["attachments"]
+            )
+        except ApplicationError as exc:
+            if exc.extra.get("field") in form.fields:
+                _add_error(form, exc)
+            else:
+                messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your complaint was merged into %(reference)s, so we added your message there.")
+                % {"reference": target.reference},
+            )
+            return redirect(tracking_path(target))
+    return _track_page(request, complaint_get_by_token(token=token), form=form)
 
 
 @require_POST

@@ -38,7 +38,6 @@ from complaints.queue import (
 from complaints.transitions import Action, allowed_actions
 from complaints.views import closing, merge, navigation, teams
 from config.exceptions import ApplicationError
-from customers.selectors import product_list
 
 QUEUE_PAGE_SIZE = 50
 
@@ -65,9 +64,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     parts the page's poll swaps in (tab counts, rows, pager), from the same template."""
     me = staff_user(request.user)
     now = timezone.now()
-    assignees = selectors.staff_assignable_users(user=me)
-    products = [(pk, name) for pk, _code, name in product_list(on_sale_only=False)]
-    form = QueueFilterForm(request.GET, products=products, assignees=assignees)
+    options = selectors.queue_filter_options(user=me)
+    form = QueueFilterForm(request.GET, options=options)
     params = queue_params(form)
     page = selectors.complaint_queue_page(
         user=me, params=params, cursor=request.GET.get("after", ""), size=QUEUE_PAGE_SIZE, now=now
@@ -85,6 +83,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.GET.get("partial"):
         return render(request, "dashboard/queue.html#refresh", context)
     context["saved_filters"] = saved_filter_list(user=me)
+    # The bulk bar offers the same cached agents; unsaved users carrying the display name are all it reads.
+    assignees = [User(pk=pk, username=name) for pk, name in options.assignees]
     context["bulk_form"] = QueueBulkForm(
         assignees=assignees, initial={"next": request.get_full_path()}, auto_id="bulk_%s"
     )
@@ -221,14 +221,23 @@ def complaint_assign_to_me(request: HttpRequest, reference: str) -> HttpResponse
 @require_POST
 @staff_required
 def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
+    form = TransitionForm(request.POST)
     return _perform(
         request,
         reference,
-        form=TransitionForm(request.POST),
+        form=form,
         form_name="transition_form",
-        invalid=_("Choose an action."),
+        invalid=form.refusal(),
+        # The form's one outcome list is for resolving; declining always records "rejected with reasons".
         action=lambda complaint, actor, data: services.complaint_transition(
-            complaint=complaint, action=data["action"], actor=actor, comment=data["comment"]
+            complaint=complaint,
+            action=data["action"],
+            actor=actor,
+            comment=data["comment"],
+            outcome=data["outcome"] if data["action"] == Action.RESOLVE else "",
+            root_cause=data["root_cause"],
+            corrective_action=data["corrective_action"],
+            customer_accepted=data["customer_accepted"],
         ),
         done=lambda data: _("Done: %(action)s.") % {"action": Action(data["action"]).label},
     )
@@ -301,6 +310,10 @@ def complaint_bulk(request: HttpRequest) -> HttpResponse:
             priority=data["priority"],
             action=data["action"],
             comment=data["comment"],
+            outcome=data["outcome"] if data["action"] == Action.RESOLVE else "",
+            root_cause=data["root_cause"],
+            corrective_action=data["corrective_action"],
+            customer_accepted=data["customer_accepted"],
         )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))

@@ -1,15 +1,196 @@
-"""Placeholder: filled in by the work on this part of the dashboard."""
+"""Teams and duty on the dashboard: the team leads' page (workload, duty switches, sharing out the unassigned
+complaints), the staff member's own duty switch in the header, and the team box on the complaint page.
 
-from typing import Any
+Thin: ``complaints.selectors`` reads, ``complaints.services`` writes and checks who may do what.
+"""
 
-from django.http import HttpRequest
-from django.urls import URLPattern
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from complaints import selectors, services
 from complaints.models import Complaint
+from complaints.permissions import can_lead_team, can_view_complaints, staff_user
 
-urlpatterns: list[URLPattern] = []
+# The complaint page's module imports this one, so it is used at call time only (never while importing).
+from complaints.views import staff
+from config.exceptions import ApplicationError
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def _only(check: Callable[[Any], bool]) -> Callable[[View], View]:
+    """Sign in first (redirect to the login page), then 403 for anyone ``check`` refuses."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return cast(View, wrapper)
+
+    return decorator
+
+
+staff_only = _only(can_view_complaints)
+leads_only = _only(can_lead_team)
+
+
+class DutyForm(forms.Form):
+    on_duty = forms.ChoiceField(choices=[("on", gettext_lazy("On duty")), ("off", gettext_lazy("Off duty"))])
+
+
+class TeamChangeForm(forms.Form):
+    team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None)
+    reason = forms.CharField(label=gettext_lazy("Why"), max_length=2000)
+
+    def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["team"])
+        field.choices = [("", gettext_lazy("No team")), *teams]
+
+
+def _return_url(request: HttpRequest, default: str) -> str:
+    """The page the form was on (``next``), if it is a URL of this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _duty_message(on_duty: bool) -> str:
+    if on_duty:
+        return _("On duty: new complaints of your teams come to you.")
+    return _("Off duty: new complaints no longer come to you.")
+
+
+@require_GET
+@leads_only
+def teams_page(request: HttpRequest) -> HttpResponse:
+    """Teams and duty: who is on duty, how loaded each member is, and what waits unassigned."""
+    workload = selectors.team_workload(user=request.user)
+    return render(request, "dashboard/teams.html", {"workload": workload})
+
+
+@require_POST
+@staff_only
+def duty_own(request: HttpRequest) -> HttpResponse:
+    """The signed-in staff member goes on or off duty (the switch in the header)."""
+    me = staff_user(request.user)
+    back = _return_url(request, reverse("dashboard:queue"))
+    form = DutyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose on duty or off duty."))
+        return redirect(back)
+    on_duty = form.cleaned_data["on_duty"] == "on"
+    try:
+        services.agent_duty_set(user=me, on_duty=on_duty, actor=me)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _duty_message(on_duty))
+    return redirect(back)
+
+
+@require_POST
+@leads_only
+def duty_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A team lead or manager puts a member on or off duty (the teams page)."""
+    me = staff_user(request.user)
+    form = DutyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose on duty or off duty."))
+        return redirect(reverse("dashboard:teams"))
+    on_duty = form.cleaned_data["on_duty"] == "on"
+    try:
+        duty = services.agent_duty_set(user=user_id, on_duty=on_duty, actor=me)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        name = duty.user.get_full_name() or duty.user.get_username()
+        if on_duty:
+            messages.success(request, _("%(name)s is on duty.") % {"name": name})
+        else:
+            messages.success(request, _("%(name)s is off duty.") % {"name": name})
+    return redirect(reverse("dashboard:teams"))
+
+
+@require_POST
+@leads_only
+def team_distribute(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Share out the team's unassigned open complaints among its members on duty."""
+    try:
+        result = services.team_distribute_unassigned(team=team_id, actor=staff_user(request.user))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(reverse("dashboard:teams"))
+    if result.assigned:
+        text = ngettext("%(count)d complaint shared out.", "%(count)d complaints shared out.", result.assigned) % {
+            "count": result.assigned
+        }
+    else:
+        text = _("Nothing was shared out.")
+    if result.still_unassigned:
+        waiting = ngettext(
+            "%(count)d still waits unassigned (is anyone on duty?).",
+            "%(count)d still wait unassigned (is anyone on duty?).",
+            result.still_unassigned,
+        ) % {"count": result.still_unassigned}
+        messages.warning(request, f"{text} {waiting}")
+    else:
+        messages.success(request, text)
+    return redirect(reverse("dashboard:teams"))
+
+
+@require_POST
+@staff_only
+def complaint_change_team(request: HttpRequest, reference: str) -> HttpResponse:
+    """The complaint page's team box: move the complaint to another team, with a reason."""
+    return staff._perform(
+        request,
+        reference,
+        form=TeamChangeForm(request.POST, teams=selectors.teams_for_choice()),
+        form_name="team_form",
+        invalid=_("Choose the team and say why."),
+        action=lambda complaint, actor, data: services.complaint_change_team(
+            complaint=complaint, team_id=data["team"], actor=actor, reason=data["reason"]
+        ),
+        done=lambda data: _("Moved; the reason is on the timeline."),
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("teams/", teams_page, name="teams"),
+    path("teams/<int:team_id>/distribute/", team_distribute, name="team_distribute"),
+    path("teams/duty/<int:user_id>/", duty_member, name="duty_member"),
+    path("duty/", duty_own, name="duty"),
+    path("complaints/<str:reference>/team/", complaint_change_team, name="change_team"),
+]
 
 
 def detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
-    """What this part adds to the complaint page's context."""
-    return {}
+    """The complaint page's team box: the complaint's team and the form to move it (one query)."""
+    teams = selectors.teams_for_choice()
+    return {
+        "team_choices": teams,
+        "team_name": dict(teams).get(complaint.team_id, "") if complaint.team_id else "",
+        "team_form": TeamChangeForm(teams=teams, initial={"team": complaint.team_id}),
+    }

@@ -22,13 +22,15 @@ from complaints.services import (
 )
 from complaints.transitions import Action
 from config.exceptions import ApplicationError
-from tests.factories import agent, submit_complaint
+from tests.factories import agent, closing_answers, submit_complaint
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse
 
 QUEUE = "/dashboard/"
 BULK = "/dashboard/bulk/"
+# What the bulk bar sends to resolve (closing the loop), as the form posts it.
+RESOLVED_AS = closing_answers("resolve")
 
 
 @pytest.fixture
@@ -154,7 +156,9 @@ def test_bulk_resolve_reports_done_and_refused_rows(bob_client: Client, agent_bo
     new = _complaints(2, "new")
     working = _in_progress(2, agent_bob)
 
-    response = _post(bob_client, [new[0], working[0], new[1], working[1]], operation="transition", action="resolve")
+    response = _post(
+        bob_client, [new[0], working[0], new[1], working[1]], operation="transition", action="resolve", **RESOLVED_AS
+    )
 
     assert [c.status for c in _fresh(working)] == [Status.RESOLVED, Status.RESOLVED]
     assert [c.status for c in _fresh(new)] == [Status.NEW, Status.NEW]
@@ -175,7 +179,7 @@ def test_bulk_resolve_reports_done_and_refused_rows(bob_client: Client, agent_bo
 def test_reject_without_a_comment_is_refused_for_all(bob_client: Client, agent_bob: Any) -> None:
     working = _in_progress(3, agent_bob)
 
-    response = _post(bob_client, working, operation="transition", action="reject", comment="")
+    response = _post(bob_client, working, operation="transition", action="reject", comment="", root_cause="no_fault")
 
     assert [c.status for c in _fresh(working)] == [Status.IN_PROGRESS] * 3
     level, text = _message(response)
@@ -188,7 +192,9 @@ def test_reject_without_a_comment_is_refused_for_all(bob_client: Client, agent_b
 def test_reject_with_a_comment_reaches_every_customer(bob_client: Client, agent_bob: Any) -> None:
     working = _in_progress(2, agent_bob)
 
-    _post(bob_client, working, operation="transition", action="reject", comment="Out of warranty.")
+    _post(
+        bob_client, working, operation="transition", action="reject", comment="Out of warranty.", root_cause="no_fault"
+    )
 
     for complaint in _fresh(working):
         assert complaint.status == Status.REJECTED
@@ -340,9 +346,11 @@ def _queries(call: Callable[[], object]) -> int:
             lambda complaint, bob: complaint_assign(complaint=complaint.pk, assignee=bob, actor=bob),
         ),
         (
-            {"operation": "transition", "action": "resolve"},
+            {"operation": "transition", "action": "resolve", **RESOLVED_AS},
             lambda complaint, bob: complaint_transition(complaint=complaint, action=Action.START, actor=bob),
-            lambda complaint, bob: complaint_transition(complaint=complaint.pk, action=Action.RESOLVE, actor=bob),
+            lambda complaint, bob: complaint_transition(
+                complaint=complaint.pk, action=Action.RESOLVE, actor=bob, **closing_answers("resolve")
+            ),
         ),
         (
             {"operation": "priority", "priority": "high", "comment": "Escalated."},

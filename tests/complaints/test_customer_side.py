@@ -19,7 +19,7 @@ from complaints.services import complaint_assign, complaint_reply, complaint_tra
 from complaints.tokens import tracking_path
 from config.exceptions import ApplicationError
 from notifications.models import Letter, LetterKind
-from tests.factories import ProductFactory, submit_complaint
+from tests.factories import ProductFactory, closing_answers, submit_complaint
 
 URL = "/complaints/new/"
 FORM: dict[str, str] = {
@@ -129,7 +129,9 @@ def _resolved(agent: Any) -> Complaint:
     complaint = submit_complaint()
     complaint_assign(complaint=complaint, assignee=agent, actor=agent)
     complaint_reply(complaint=complaint, author=agent, body="We are sorry. A new kettle is on its way.")
-    complaint_transition(complaint=complaint, action="resolve", actor=agent, comment="Replaced.")
+    complaint_transition(
+        complaint=complaint, action="resolve", actor=agent, comment="Replaced.", **closing_answers("resolve")
+    )
     complaint.refresh_from_db()
     return complaint
 

@@ -17,7 +17,7 @@ from complaints.models import Category, Complaint, SavedFilter
 from complaints.queue import Tab, queue_tab_counts
 from complaints.services import complaint_assign, complaint_reply, complaint_transition
 from complaints.transitions import Action
-from tests.factories import ProductFactory, agent, submit_complaint
+from tests.factories import ProductFactory, agent, closing_answers, submit_complaint
 
 QUEUE = "/dashboard/"
 T0 = datetime.fromisoformat("2026-03-02 09:00:00+00:00")
@@ -82,7 +82,9 @@ def board(agent_bob: Any) -> dict[str, Any]:
         complaint_assign(complaint=theirs, assignee=eve, actor=agent_bob)
         complaint_transition(complaint=waiting, action=Action.START, actor=agent_bob)
         complaint_transition(complaint=waiting, action=Action.REQUEST_INFO, actor=agent_bob, comment="Photo?")
-        complaint_transition(complaint=closed, action=Action.REJECT, actor=agent_bob, comment="Not ours.")
+        complaint_transition(
+            complaint=closed, action=Action.REJECT, actor=agent_bob, comment="Not ours.", **closing_answers("reject")
+        )
     objs = {"breached": breached, "due_soon": due_soon, "mine": mine, "theirs": theirs, "waiting": waiting}
     objs = {name: Complaint.objects.get(pk=c.pk) for name, c in objs.items()}
     assert objs["breached"].first_response_due == T0 + timedelta(hours=8), "the test assumes an 8 h first response"

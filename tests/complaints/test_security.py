@@ -22,7 +22,7 @@ from complaints.services import (
 from complaints.tokens import tracking_path, tracking_token
 from complaints.transitions import Action
 from notifications.models import Letter, LetterKind
-from tests.factories import submit_complaint
+from tests.factories import closing_answers, submit_complaint
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -44,7 +44,7 @@ def resolved_with_offer(agent: Any, **complaint_fields: Any) -> tuple[Complaint,
     complaint = submit_complaint(attachments=[png()], **complaint_fields)
     complaint_transition(complaint=complaint, action=Action.START, actor=agent)
     offer = offer_make(complaint=complaint, actor=agent, kind=OfferKind.VOUCHER, amount=Decimal("500"), reason="Sorry")
-    complaint_transition(complaint=complaint, action=Action.RESOLVE, actor=agent)
+    complaint_transition(complaint=complaint, action=Action.RESOLVE, actor=agent, **closing_answers("resolve"))
     complaint.refresh_from_db()
     return complaint, offer
 

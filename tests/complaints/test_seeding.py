@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from complaints.benchmarks.seeding import bench_seed
-from complaints.models import Complaint, ComplaintEvent, ReferenceCounter, Status
-from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
+from complaints.models import AgentDuty, Complaint, ComplaintEvent, ReferenceCounter, Status, Team, TeamMember
+from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
 from complaints.services import complaint_submit
 from notifications.models import Letter
 from tests.factories import staff_group
@@ -16,6 +16,7 @@ from tests.factories import staff_group
 def _roles() -> None:
     """The groups the migration creates; an earlier transactional test's flush may have removed them."""
     staff_group(AGENTS_GROUP)
+    staff_group(TEAM_LEADS_GROUP)
     staff_group(MANAGERS_GROUP)
 
 
@@ -51,3 +52,30 @@ def test_seed_demo_is_idempotent_and_prints_the_logins() -> None:
         assert "agent / agent-demo-2026" in output
         assert "manager / manager-demo-2026" in output
     assert "nothing new was created" in second.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_sets_up_two_teams_a_lead_and_the_agent_on_duty() -> None:
+    _roles()
+    first, second = StringIO(), StringIO()
+
+    call_command("seed_demo", stdout=first)
+    rows = (Team.objects.count(), TeamMember.objects.count(), AgentDuty.objects.count())
+    call_command("seed_demo", stdout=second)
+
+    assert (Team.objects.count(), TeamMember.objects.count(), AgentDuty.objects.count()) == rows
+    hosting, shop = Team.objects.order_by("name")
+    assert (hosting.name, shop.name) == ("Hosting", "Shop")
+    assert shop.is_default
+    assert not hosting.is_default
+    assert set(hosting.products.values_list("kind", flat=True)) == {"subscription"}
+    assert set(shop.products.values_list("kind", flat=True)) == {"goods"}
+    for team in (hosting, shop):
+        assert set(team.memberships.values_list("user__username", "is_lead")) == {("agent", False), ("lead", True)}
+    assert AgentDuty.objects.get(user__username="agent").on_duty is True
+    assert TeamMember.objects.filter(user__username="lead", user__groups__name=TEAM_LEADS_GROUP).count() == 2
+    # Every demo complaint has its team; the new ones went to the agent on duty automatically.
+    assert not Complaint.objects.filter(team__isnull=True).exists()
+    assert Complaint.objects.filter(status=Status.NEW, assignee__username="agent").exists()
+    for output in (first.getvalue(), second.getvalue()):
+        assert "lead / lead-demo-2026" in output

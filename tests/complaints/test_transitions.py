@@ -9,7 +9,7 @@ from complaints.services import complaint_customer_reply, complaint_reply, compl
 from complaints.transitions import TRANSITIONS, Action
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
 from notifications.models import Letter
-from tests.factories import submit_complaint
+from tests.factories import closing_answers, submit_complaint
 
 # How each status is reached from "new", the way staff and customers get a complaint there.
 _WALKS: dict[str, list[str]] = {
@@ -27,7 +27,11 @@ def complaint_in_status(status: str, *, actor: Any, **overrides: Any) -> Complai
     complaint = submit_complaint(**overrides)
     for action in _WALKS[status]:
         complaint = complaint_transition(
-            complaint=complaint, action=action, actor=actor, comment=f"Walking there: {action}."
+            complaint=complaint,
+            action=action,
+            actor=actor,
+            comment=f"Walking there: {action}.",
+            **closing_answers(action),
         )
     assert complaint.status == status
     return complaint
@@ -46,10 +50,15 @@ def _snapshot(complaint: Complaint) -> tuple[Any, ...]:
     )
 
 
-LEGAL = [(action, source) for action, t in TRANSITIONS.items() for source in sorted(t.sources)]
+# A merge needs the complaint to merge into: ``complaint_merge`` applies it (tests/complaints/test_merge.py), and
+# ``complaint_transition`` refuses it whatever the status (below).
+LEGAL = [
+    (action, source) for action, t in TRANSITIONS.items() if action != Action.MERGE for source in sorted(t.sources)
+]
 ILLEGAL = [
     (action, status)
     for action in Action.values
+    if action != Action.MERGE
     for status in Status.values
     if status not in TRANSITIONS[action].sources
 ]
@@ -58,7 +67,7 @@ ILLEGAL = [
 def test_the_table_has_both_legal_and_illegal_pairs() -> None:
     # Guards the parametrisation below against silently collapsing to nothing.
     assert len(LEGAL) == 12
-    assert len(LEGAL) + len(ILLEGAL) == len(Action.values) * len(Status.values)
+    assert len(LEGAL) + len(ILLEGAL) == (len(Action.values) - 1) * len(Status.values)
 
 
 @pytest.mark.django_db
@@ -70,7 +79,7 @@ def test_every_legal_transition_applies_and_is_recorded(action: str, source: str
     actor = None if action == Action.CUSTOMER_REPLIED else agent_bob
 
     updated = complaint_transition(
-        complaint=complaint, action=action, actor=actor, comment="We looked at it carefully."
+        complaint=complaint, action=action, actor=actor, comment="We looked at it carefully.", **closing_answers(action)
     )
 
     assert updated.status == transition.target
@@ -115,6 +124,20 @@ def test_reject_and_request_info_need_a_message_for_the_customer(action: str, co
 
     assert not isinstance(excinfo.value, TransitionNotAllowed)
     assert excinfo.value.extra == {"field": "comment"}
+    assert _snapshot(complaint) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", Status.values)
+def test_a_merge_is_refused_without_the_complaint_to_merge_into(status: str, agent_bob: Any) -> None:
+    complaint = complaint_in_status(status, actor=agent_bob)
+    before = _snapshot(complaint)
+
+    with pytest.raises(ApplicationError) as excinfo:
+        complaint_transition(complaint=complaint, action=Action.MERGE, actor=agent_bob, comment="Same kettle.")
+
+    assert not isinstance(excinfo.value, TransitionNotAllowed)
+    assert str(excinfo.value.message) == "Use merge: it needs the complaint to merge into."
     assert _snapshot(complaint) == before
 
 
@@ -189,14 +212,18 @@ def test_resolving_closing_and_reopening_set_and_clear_the_timestamps(agent_bob:
     complaint = complaint_in_status(Status.IN_PROGRESS, actor=agent_bob)
     assert (complaint.resolved_at, complaint.closed_at) == (None, None)
 
-    complaint = complaint_transition(complaint=complaint, action=Action.RESOLVE, actor=agent_bob, comment="Refunded.")
+    complaint = complaint_transition(
+        complaint=complaint, action=Action.RESOLVE, actor=agent_bob, comment="Refunded.", **closing_answers("resolve")
+    )
     resolved = complaint.events.latest("id")
     assert complaint.resolved_at == resolved.created_at
     assert complaint.closed_at is None
     # The resolution letter is the first thing the customer heard from us.
     assert complaint.first_responded_at == resolved.created_at
 
-    complaint = complaint_transition(complaint=complaint, action=Action.CLOSE, actor=agent_bob)
+    complaint = complaint_transition(
+        complaint=complaint, action=Action.CLOSE, actor=agent_bob, **closing_answers("close")
+    )
     closed = complaint.events.latest("id")
     assert complaint.closed_at == closed.created_at
     assert complaint.resolved_at == resolved.created_at
@@ -213,7 +240,11 @@ def test_declining_sets_closed_at(agent_bob: Any) -> None:
     complaint = submit_complaint()
 
     complaint = complaint_transition(
-        complaint=complaint, action=Action.REJECT, actor=agent_bob, comment="Outside the warranty."
+        complaint=complaint,
+        action=Action.REJECT,
+        actor=agent_bob,
+        comment="Outside the warranty.",
+        **closing_answers("reject"),
     )
 
     complaint.refresh_from_db()

@@ -71,6 +71,10 @@ def test_customer_complains_agent_replies_and_resolves(
     expect(staff_page.get_by_text("Reply sent to the customer.")).to_be_visible()
     expect(staff_page.get_by_test_id("status")).to_have_text("In progress")
 
+    # Closing the loop: how it was settled, what went wrong, and what we changed so that it does not happen again.
+    staff_page.get_by_label("Outcome", exact=True).select_option(label="Non-monetary relief")
+    staff_page.get_by_label("Root cause", exact=True).select_option(label="Product defect")
+    staff_page.get_by_label("Corrective action taken", exact=True).fill("The supplier now tests every kettle batch.")
     staff_page.get_by_role("button", name="Resolve").click()
     expect(staff_page.get_by_test_id("status")).to_have_text("Resolved")
 

@@ -28,7 +28,7 @@ from complaints.models import Category, Complaint, ComplaintEvent, Status
 from complaints.services import complaint_transition
 from complaints.transitions import Action
 from notifications.models import Letter, LetterKind
-from tests.factories import agent
+from tests.factories import agent, closing_answers
 from tests.integration.conftest import PROJECT_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -181,7 +181,7 @@ def test_the_customer_journey(shot_on_failure: Page, server: str, tmp_path: Path
     assert offer.status == OfferStatus.ACCEPTED
 
     # 5. Staff resolve; the customer rates the outcome 5.
-    complaint_transition(complaint=complaint.pk, action=Action.RESOLVE, actor=bob)
+    complaint_transition(complaint=complaint.pk, action=Action.RESOLVE, actor=bob, **closing_answers("resolve"))
     page.reload()
     expect(page.get_by_test_id("status")).to_have_text(label(language, Status.RESOLVED))
     rating_form = page.get_by_test_id("rating-form")

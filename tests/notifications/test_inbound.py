@@ -25,7 +25,7 @@ from notifications.inbound import (
     reply_text_extract,
 )
 from notifications.models import InboundMail, InboundMailStatus, Letter, LetterKind
-from tests.factories import submit_complaint
+from tests.factories import closing_answers, submit_complaint
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
 
@@ -493,7 +493,13 @@ def test_a_reply_with_nothing_of_its_own_is_listed_for_staff() -> None:
 @pytest.mark.django_db
 def test_a_reply_to_a_closed_complaint_still_lands_on_its_timeline(agent_bob: object) -> None:
     complaint = submit_complaint()
-    complaint_transition(complaint=complaint, action=Action.REJECT, actor=agent_bob, comment="Out of warranty.")  # type: ignore[arg-type]
+    complaint_transition(
+        complaint=complaint,
+        action=Action.REJECT,
+        actor=agent_bob,  # type: ignore[arg-type]
+        comment="Out of warranty.",
+        **closing_answers("reject"),
+    )
     complaint.refresh_from_db()
     assert complaint.status == Status.REJECTED
     mail = inbound_mail_process(

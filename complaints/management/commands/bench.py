@@ -11,7 +11,8 @@ from complaints.benchmarks.seeding import DEFAULT_BATCH
 class Command(BaseCommand):
     help = (
         "Benchmark the web app over HTTP: top the PostgreSQL database up to N complaints, start gunicorn, "
-        "and time the complaint form, the staff queue, the complaint page and the API list."
+        "and time the complaint form, the staff queue (first, later, filtered and deep pages, search), the complaint"
+        " page and the API list."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker (default 4).")
         parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="Seeding batch size.")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="Comma-separated workloads to run, e.g. b,b3,b4,b5 (default: all of a, b, b2, b3, b4, b5, c, d).",
+        )
         parser.add_argument(
             "--keep-data",
             action="store_true",
@@ -37,4 +43,5 @@ class Command(BaseCommand):
             batch=options["batch"],
             keep_data=options["keep_data"],
             out=self.stdout.write,
+            only=tuple(key.strip() for key in options["only"].split(",") if key.strip()),
         )

@@ -10,7 +10,7 @@ number, users by username, and a complaint by its customer and description. The 
 every run.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,9 +21,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Category, Channel, Complaint, DesiredResolution
-from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
+from complaints.models import AgentDuty, Category, Channel, Complaint, DesiredResolution, Team, TeamMember
+from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
 from complaints.services import (
+    agent_duty_set,
     complaint_assign,
     complaint_customer_reply,
     complaint_reply,
@@ -40,7 +41,7 @@ Role = Literal["agent", "manager"]
 
 @dataclass(frozen=True)
 class DemoUser:
-    role: Role | Literal["admin"]
+    role: Role | Literal["lead", "admin"]
     label: str
     username: str
     password: str
@@ -54,6 +55,16 @@ class DemoUser:
 USERS = (
     DemoUser(
         "agent", "Support agent", "agent", "agent-demo-2026", "Anna", "Volkova", "anna@amends.localhost", AGENTS_GROUP
+    ),
+    DemoUser(
+        "lead",
+        "Team lead",
+        "lead",
+        "lead-demo-2026",
+        "Tatiana",
+        "Lebedeva",
+        "tatiana@amends.localhost",
+        TEAM_LEADS_GROUP,
     ),
     DemoUser(
         "manager",
@@ -107,6 +118,20 @@ PRODUCTS = (
 
 
 @dataclass(frozen=True)
+class DemoTeam:
+    name: str
+    product_kind: str
+    is_default: bool = False
+
+
+# The subscriptions have their own team; goods, and anything no team takes, go to the shop's team.
+TEAMS = (
+    DemoTeam("Hosting", Product.Kind.SUBSCRIPTION),
+    DemoTeam("Shop", Product.Kind.GOODS, is_default=True),
+)
+
+
+@dataclass(frozen=True)
 class DemoPurchase:
     order_number: str
     email: str
@@ -135,6 +160,8 @@ class Step:
     by: Role = "agent"
     action: str = ""
     text: str = ""
+    # Closing the loop: outcome, root cause and corrective action to resolve or decline; customer_accepted to close.
+    closing: dict[str, Any] = field(default_factory=dict)
 
 
 def assign(by: Role = "agent") -> Step:
@@ -145,8 +172,8 @@ def reply(text: str, by: Role = "agent") -> Step:
     return Step("reply", by=by, text=text)
 
 
-def move(action: str, text: str = "", by: Role = "agent") -> Step:
-    return Step("transition", by=by, action=action, text=text)
+def move(action: str, text: str = "", by: Role = "agent", **closing: Any) -> Step:
+    return Step("transition", by=by, action=action, text=text, closing=closing)
 
 
 def customer_says(text: str) -> Step:
@@ -215,7 +242,13 @@ COMPLAINTS = (
                 "Приносим извинения: скорость должна соответствовать тарифу. Мы перенастроили оборудование "
                 "на вашем участке сети. Проверьте, пожалуйста, скорость сегодня вечером."
             ),
-            move(Action.RESOLVE, "Мы устранили перегрузку узла связи, к которому подключён ваш дом."),
+            move(
+                Action.RESOLVE,
+                "Мы устранили перегрузку узла связи, к которому подключён ваш дом.",
+                outcome="non_monetary",
+                root_cause="service_failure",
+                corrective_action="Moved half of the building's subscribers to a second access switch.",
+            ),
             customer_says("Сегодня вечером скорость снова упала до 50 Мбит/с. Проблема не решена."),
             move(
                 Action.REOPEN,
@@ -278,6 +311,9 @@ COMPLAINTS = (
                 Action.RESOLVE,
                 "We have credited three days of Web Hosting Pro (149.00 RUB) to your account for the four hours "
                 "of downtime, and we have added a second storage controller so this failure cannot repeat.",
+                outcome="monetary",
+                root_cause="service_failure",
+                corrective_action="Added a second storage controller to the hosting platform.",
             ),
         ),
     ),
@@ -295,6 +331,9 @@ COMPLAINTS = (
                 "Приносим извинения: это наша ошибка. Из-за сбоя системы хранения данных хостинг не работал "
                 "с 01:00 до 05:00. Мы сделали перерасчёт стоимости услуги за три дня (149,00 ₽) и установили "
                 "резервный контроллер, чтобы такой сбой не повторился.",
+                outcome="monetary",
+                root_cause="service_failure",
+                corrective_action="Added a second storage controller to the hosting platform.",
             ),
         ),
     ),
@@ -313,8 +352,11 @@ COMPLAINTS = (
                 "An old add-on was billed by mistake. We have refunded 200.00 RUB to your card; it arrives "
                 "within three working days.",
                 by="manager",
+                outcome="monetary",
+                root_cause="billing_error",
+                corrective_action="Removed the retired add-on from billing; invoices are now checked against the plan.",
             ),
-            move(Action.CLOSE, by="manager"),
+            move(Action.CLOSE, by="manager", customer_accepted=True),
         ),
     ),
     DemoComplaint(
@@ -332,8 +374,14 @@ COMPLAINTS = (
             ),
             customer_says("Доставка стоила 390 рублей, чек приложил к заказу."),
             reply("Спасибо! Мы вернём стоимость доставки полностью."),
-            move(Action.RESOLVE, "Мы вернули 390,00 ₽ за доставку на вашу карту. Ещё раз просим прощения."),
-            move(Action.CLOSE),
+            move(
+                Action.RESOLVE,
+                "Мы вернули 390,00 ₽ за доставку на вашу карту. Ещё раз просим прощения.",
+                outcome="monetary",
+                root_cause="delivery",
+                corrective_action="The courier service now refunds the delivery fee itself when it is late.",
+            ),
+            move(Action.CLOSE, customer_accepted=True),
         ),
     ),
     # --- declined ---
@@ -350,6 +398,7 @@ COMPLAINTS = (
                 "We are sorry we cannot help with this one directly: we could not find order TVX-5531, and the "
                 "Ultra TV Box is not a product we sell. The receipt should show which shop it came from; if it "
                 "was us after all, reply with a photo of it and we will look again straight away.",
+                root_cause="no_fault",
             ),
         ),
     ),
@@ -365,6 +414,7 @@ COMPLAINTS = (
                 "Приносим извинения за неудобства. Мы уже работаем над вашим первым обращением о том же чайнике, "
                 "поэтому закрываем это, чтобы ответы не разошлись. Замену оформим по первому обращению.",
                 by="manager",
+                root_cause="other",
             ),
         ),
     ),
@@ -378,9 +428,10 @@ class Created:
     products: int = 0
     purchases: int = 0
     complaints: int = 0
+    teams: int = 0
 
     def __bool__(self) -> bool:
-        return any((self.users, self.customers, self.products, self.purchases, self.complaints))
+        return any((self.users, self.customers, self.products, self.purchases, self.complaints, self.teams))
 
 
 def _users(created: Created) -> dict[str, User]:
@@ -446,6 +497,22 @@ def _catalogue(created: Created, today: datetime) -> None:
         created.purchases += made
 
 
+def _teams(created: Created, users: dict[str, User]) -> None:
+    """Both teams, led by the demo lead, with the demo agent in both and on duty (set once, when the agent
+    first gets a duty status), so new complaints are assigned to them automatically."""
+    for spec in TEAMS:
+        is_default = spec.is_default and not Team.objects.filter(is_default=True).exists()
+        team, made = Team.objects.get_or_create(name=spec.name, defaults={"is_default": is_default})
+        if made:
+            team.products.add(*Product.objects.filter(kind=spec.product_kind))
+            created.teams += 1
+        TeamMember.objects.get_or_create(team=team, user=users["agent"])
+        TeamMember.objects.get_or_create(team=team, user=users["lead"], defaults={"is_lead": True})
+    agent = users["agent"]
+    if not AgentDuty.objects.filter(user=agent).exists():
+        agent_duty_set(user=agent, on_duty=True, actor=agent)
+
+
 def _play(complaint: Complaint, step: Step, users: dict[str, User]) -> None:
     actor = users[step.by]
     if step.kind == "assign":
@@ -453,7 +520,7 @@ def _play(complaint: Complaint, step: Step, users: dict[str, User]) -> None:
     elif step.kind == "reply":
         complaint_reply(complaint=complaint, author=actor, body=step.text)
     elif step.kind == "transition":
-        complaint_transition(complaint=complaint, action=step.action, actor=actor, comment=step.text)
+        complaint_transition(complaint=complaint, action=step.action, actor=actor, comment=step.text, **step.closing)
     else:
         complaint_customer_reply(complaint=complaint, body=step.text)
 
@@ -489,6 +556,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = _users(created)
             _catalogue(created, today)
+            _teams(created, users)
             _complaints(created, users)
 
         out = self.stdout.write
@@ -496,8 +564,8 @@ class Command(BaseCommand):
             out(
                 self.style.SUCCESS(
                     f"Demo data: created {created.users} users, {created.customers} customers, "
-                    f"{created.products} products, {created.purchases} purchases and {created.complaints} "
-                    "complaints (their letters are queued for the worker)."
+                    f"{created.products} products, {created.purchases} purchases, {created.teams} teams and "
+                    f"{created.complaints} complaints (their letters are queued for the worker)."
                 )
             )
         else:

@@ -5,7 +5,7 @@ Status changes are not made here: ``complaints.transitions`` holds the only tabl
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -170,8 +170,22 @@ class Complaint(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now)
 
+    acknowledgement_due = models.DateTimeField(_("acknowledgement due"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    # After a customer's reply, when our next answer is due (cleared when we answer).
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # The promise the due times come from, and the clock's pauses while we wait for the customer.
+    sla_policy = models.ForeignKey(
+        "complaints.SlaPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("response time promise"),
+    )
+    sla_paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(_("working minutes paused so far"), default=0)
 
     # Answers to the category's follow-up questions (outage start and whether it goes on, delivery date...).
     details = models.JSONField(_("details"), default=dict, blank=True)
@@ -243,6 +257,11 @@ class Complaint(models.Model):
                 fields=["resolution_due"],
                 condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
                 name="complaint_resolution_due",
+            ),
+            models.Index(
+                fields=["next_response_due"],
+                condition=Q(next_response_due__isnull=False, status__in=["new", "in_progress", "awaiting_customer"]),
+                name="complaint_next_response_due",
             ),
             # The queue's full-text search uses a GIN index on to_tsvector('simple', search_document), created by
             # migration 0005 on PostgreSQL only (SQLite, the embedded mode, has no full-text index).
@@ -449,11 +468,80 @@ class SavedFilter(models.Model):
         return self.name
 
 
-class SlaPolicy(models.Model):
-    """How quickly we promise to answer and to resolve, per priority (calendar time)."""
+def default_working_days() -> list[int]:
+    """Monday to Friday (Monday is 0, as ``datetime.weekday`` counts)."""
+    return [0, 1, 2, 3, 4]
 
-    priority = models.CharField(_("priority"), max_length=16, choices=Priority, unique=True)
+
+class BusinessCalendar(models.Model):
+    """When the response-time clock runs: working days and hours in a time zone, minus holidays; or 24/7."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    always_open = models.BooleanField(_("24/7"), default=False)
+    working_days = models.JSONField(_("working days (0 = Monday … 6 = Sunday)"), default=default_working_days)
+    opens_at = models.TimeField(_("opens at"), default=time(9, 0))
+    closes_at = models.TimeField(_("closes at"), default=time(18, 0))
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="calendar_closes_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    """A day the calendar's clock does not run."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("calendar")
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class SlaPolicy(models.Model):
+    """How quickly we promise to acknowledge, answer and resolve, per priority; a row with a category or a
+    product overrides the priority's general row for those complaints. Minutes count on the calendar's working
+    time (none: around the clock)."""
+
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority)
+    category = models.CharField(_("only for the category"), max_length=32, choices=Category, blank=True)
+    product = models.ForeignKey(
+        "customers.Product",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_policies",
+        verbose_name=_("only for the product"),
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policies",
+        verbose_name=_("business calendar (empty: 24/7)"),
+    )
+    acknowledgement_minutes = models.PositiveIntegerField(_("acknowledgement within, minutes"), default=15)
     first_response_minutes = models.PositiveIntegerField(_("first response within, minutes"))
+    next_response_minutes = models.PositiveIntegerField(
+        _("next response after a customer's reply within, minutes"), null=True, blank=True
+    )
     resolution_minutes = models.PositiveIntegerField(_("resolution within, minutes"))
 
     class Meta:
@@ -464,10 +552,22 @@ class SlaPolicy(models.Model):
                 condition=Q(resolution_minutes__gte=models.F("first_response_minutes")),
                 name="sla_resolution_after_first_response",
             ),
+            models.UniqueConstraint(
+                fields=["priority"], condition=Q(category="", product__isnull=True), name="sla_policy_one_general"
+            ),
+            models.UniqueConstraint(
+                fields=["priority", "category"],
+                condition=~Q(category="") & Q(product__isnull=True),
+                name="sla_policy_one_per_category",
+            ),
+            models.UniqueConstraint(
+                fields=["priority", "product"], condition=Q(product__isnull=False), name="sla_policy_one_per_product"
+            ),
         ]
 
     def __str__(self) -> str:
-        return str(self.get_priority_display())
+        scope = self.product or (self.get_category_display() if self.category else "")
+        return f"{self.get_priority_display()} · {scope}" if scope else str(self.get_priority_display())
 
 
 class Team(models.Model):

@@ -19,6 +19,32 @@ class LetterKind(models.TextChoices):
     OFFER_DECIDED = "offer_decided", _("The customer decided on an offer")
     MERGED = "merged", _("Merged into another complaint")
     CLOSED = "closed", _("Closed")
+    SLA_WARNING = "sla_warning", _("A promise is about to be broken")
+    ESCALATION = "escalation", _("A promise was broken")
+    DIGEST = "digest", _("Daily digest")
+    INCIDENT_APOLOGY = "incident_apology", _("Apology for an incident")
+
+
+class LetterTemplate(models.Model):
+    """A letter's wording edited in the admin, per kind and language; without one the files under
+    ``templates/notifications/letters/`` are used. Written in a safe subset of the template language."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=LetterKind)
+    language = models.CharField(_("language"), max_length=8, choices=[("en", _("English")), ("ru", _("Russian"))])
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML (empty: made from the text)"), blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        ordering = ["kind", "language"]
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="letter_template_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
 
 
 class LetterStatus(models.TextChoices):

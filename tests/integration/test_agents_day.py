@@ -15,7 +15,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def _queue_rows(page: Page) -> list[str]:
-    return page.locator("#queue-rows tr[data-reference]").evaluate_all("rows => rows.map(r => r.dataset.reference)")
+    references = page.locator("#queue-rows tr[data-reference]").evaluate_all(
+        "rows => rows.map(r => r.dataset.reference)"
+    )
+    return [str(reference) for reference in references]
 
 
 def test_an_agents_day(page: Page, live_server: Any) -> None:

@@ -18,7 +18,8 @@ from django.contrib.auth.models import Group, User
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -317,11 +318,31 @@ def _search_words(text: str) -> list[str]:
     return [word for word in words if re.search(r"\w", word)][:SEARCH_MAX_WORDS]
 
 
+class SearchPlan:
+    """How the database should find a search's matches (``complaint_queue_page`` picks one by a probe)."""
+
+    AUTO = "auto"  # as PostgreSQL's planner sees fit (a reference, or no database choice to make)
+    WALK = "walk"  # down the page's own order, testing each row: quick when matches are common
+    INDEX = "index"  # through the GIN index, then sort the matches: quick when they are rare
+
+
+def search_substrings(text: str) -> list[str]:
+    """Runs of three or more letters or digits that every match of ``text`` contains (the document is stored
+    lower-cased and each word matches a word's beginning), for a cheap LIKE test before the full-text one.
+    Empty for a reference, which is looked up exactly."""
+    if REFERENCE_PATTERN.match(text.strip()):
+        return []
+    runs = (run for word in _search_words(text) for run in re.findall(r"\w+", word) if len(run) >= 3)
+    return list(dict.fromkeys(runs))
+
+
 def queue_search(qs: QuerySet[Complaint], text: str) -> QuerySet[Complaint]:
     """Complaints whose reference, customer name or email, or text contain every word of ``text``.
 
     A reference (RC-2026-000042) is looked up exactly. On PostgreSQL each word matches as a prefix through the
-    GIN index over ``search_document``; elsewhere (SQLite in development) substrings match.
+    GIN index over ``search_document``; elsewhere (SQLite in development) substrings match. For
+    ``SearchPlan.INDEX`` sort with ``queue_sorted(..., by_index=False)``, so the walk is not on offer; a
+    ``SearchPlan.WALK`` goes through ``search_walk_ids`` instead.
     """
     text = text.strip()
     if REFERENCE_PATTERN.match(text):
@@ -333,17 +354,41 @@ def queue_search(qs: QuerySet[Complaint], text: str) -> QuerySet[Complaint]:
         for word in words:
             qs = qs.filter(search_document__contains=word)
         return qs
-    # Every run of letters and digits of a word is a substring of any document the word matches (the document
-    # is stored lower-cased). Testing those first with LIKE costs a fraction of a microsecond a row where the
-    # full-text match costs ~15 (it tokenises the whole text), and LIKE's estimate, drawn from the column's
-    # statistics, tells the planner how rare the words are: a walk down the queue's index for common words,
-    # the GIN index for rare ones (a name that matches nothing took seconds walking every open complaint).
-    for part in dict.fromkeys(run for word in words for run in re.findall(r"\w+", word) if len(run) >= 3):
+    # A LIKE costs a fraction of a microsecond a row where the full-text match costs ~15 (it tokenises the whole
+    # text), so rows walked past are rejected cheaply; its estimate, drawn from the column's statistics, also
+    # tells the planner how rare the words are (a name that matched nothing took seconds walking every open
+    # complaint with the full-text test alone).
+    for part in search_substrings(text):
         qs = qs.filter(search_document__contains=part)
     # The words hold only letters, digits and @.+- (no quotes or backslashes), so quoting each is safe.
     raw = " & ".join(f"'{word}':*" for word in words)
     query = SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
     return qs.alias(search=SearchVector("search_document", config=SEARCH_CONFIG)).filter(search=query)
+
+
+def search_walk_ids(qs: QuerySet[Complaint], *, sort: str, text: str, window: int, limit: int) -> list[int]:
+    """Ids of the first ``limit`` complaints matching ``text`` among the first ``window`` rows of ``qs`` (the
+    page's filters and cursor, no search, in ``sort`` order), in that order: fewer if the window held fewer.
+
+    The window is a subquery with its own LIMIT, which PostgreSQL must walk in order (it cannot reach for the
+    GIN index across it): at most ``window`` rows are read, the outer LIMIT stops at the ``limit``-th match,
+    and each row is tested with cheap LIKEs before the full-text match. PostgreSQL only.
+    """
+    words, parts = _search_words(text), search_substrings(text)
+    fields = _KEYS[sort].fields
+    keys = {f"walk_key{i}": F(name) for i, (name, _desc) in enumerate(fields)}
+    inner = qs.annotate(**keys).values("id", "search_document", *keys)[:window]
+    inner_sql, inner_params = inner.query.sql_with_params()
+    tests = ["w.search_document LIKE %s" for _part in parts]
+    tests.append("to_tsvector(%s::regconfig, COALESCE(w.search_document, '')) @@ to_tsquery(%s::regconfig, %s)")
+    order = ", ".join(f"w.walk_key{i} {'DESC' if desc else 'ASC'}" for i, (_name, desc) in enumerate(fields))
+    sql = f"SELECT w.id FROM ({inner_sql}) AS w WHERE {' AND '.join(tests)} ORDER BY {order} LIMIT %s"  # noqa: S608
+    # Runs of letters, digits and "_", which is LIKE's one-character wildcard (the escape is a backslash).
+    likes = ["%" + part.replace("_", "\\_") + "%" for part in parts]
+    raw = " & ".join(f"'{word}':*" for word in words)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, *likes, SEARCH_CONFIG, SEARCH_CONFIG, raw, limit])
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 def search_document_for(*, reference: str, name: str, email: str, description: str) -> str:
@@ -394,12 +439,19 @@ _KEYS: dict[str, _Key] = {
 }
 
 
-def queue_sorted(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
+def queue_sorted(qs: QuerySet[Complaint], sort: str, *, by_index: bool = True) -> QuerySet[Complaint]:
+    """``qs`` in ``sort`` order. ``by_index=False`` orders by ``COALESCE(key, key)``, the same values that no
+    index supplies in order, so the database sorts the rows another index found (see ``SearchPlan.INDEX``)."""
     if sort == Sort.DUE:
         qs = qs.alias(sla_due_key=complaint_sla_due_key())
     elif sort == Sort.PRIORITY:
         qs = qs.alias(priority_rank=complaint_priority_rank())
-    return qs.order_by(*_KEYS[sort].order_by())
+    if by_index:
+        return qs.order_by(*_KEYS[sort].order_by())
+    unindexed = [Coalesce(F(name), F(name)) for name, _desc in _KEYS[sort].fields]
+    return qs.order_by(
+        *(key.desc() if desc else key.asc() for key, (_name, desc) in zip(unindexed, _KEYS[sort].fields, strict=True))
+    )
 
 
 def cursor_encode(complaint: Complaint, sort: str) -> str:

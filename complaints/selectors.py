@@ -1,6 +1,6 @@
 """Every non-trivial read of complaints, with the joins each page needs (no N+1 queries)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -55,6 +55,7 @@ from complaints.queue import (
     QueueOptions,
     QueueParams,
     RowSla,
+    SearchPlan,
     Tab,
     complaint_sla,
     cursor_after,
@@ -64,6 +65,8 @@ from complaints.queue import (
     queue_search,
     queue_sorted,
     queue_tab_counts,
+    search_substrings,
+    search_walk_ids,
 )
 from complaints.tokens import public_id_from_token
 from config.exceptions import PermissionRefused
@@ -76,14 +79,16 @@ def _require_staff(user: UserLike) -> None:
         raise PermissionRefused(_("This page is for support staff."))
 
 
-def complaint_queue(*, user: UserLike, params: QueueParams, now: datetime) -> QuerySet[Complaint]:
+def complaint_queue(
+    *, user: UserLike, params: QueueParams, now: datetime, search_plan: str = SearchPlan.AUTO
+) -> QuerySet[Complaint]:
     """Complaints for the staff queue: the tab, filters and search of ``params``, in its sort order."""
     _require_staff(user)
     me = staff_user(user)
     qs = Complaint.objects.select_related("customer", "assignee").filter(queue_filter(params=params, user=me, now=now))
     if params.q:
         qs = queue_search(qs, params.q)
-    return queue_sorted(qs, params.sort)
+    return queue_sorted(qs, params.sort, by_index=search_plan != SearchPlan.INDEX)
 
 
 def complaint_list(*, user: UserLike, status: str | None = None) -> QuerySet[Complaint]:
@@ -207,17 +212,57 @@ QUEUE_ROW_FIELDS = (
 )
 
 
+# A word search first counts its matches among the next SEARCH_PROBE_ROWS rows of the page's order (one cheap
+# LIKE each, ~3 ms). With SEARCH_WALK_MATCHES or more, walking that order finds a page within the next
+# SEARCH_WALK_WINDOW rows (~60 expected); with fewer, the matches are rare and the GIN index finds them all
+# faster. PostgreSQL's planner alone misjudges both: it multiplies the odds of a name's words as if they were
+# unrelated, and estimates prefixes loosely (a full name took 0.8 s walking, a word nobody wrote 3 s).
+SEARCH_PROBE_ROWS = 1000
+SEARCH_WALK_MATCHES = 3
+SEARCH_WALK_WINDOW = 20_000
+
+
+def _queue_ahead(*, user: UserLike, params: QueueParams, after: Q | None, now: datetime) -> QuerySet[Complaint]:
+    """The page's rows before any search: its tab, filters and cursor, in its order."""
+    ahead = complaint_queue(user=user, params=replace(params, q=""), now=now)
+    return ahead if after is None else ahead.filter(after)
+
+
+def _search_plan(*, ahead: QuerySet[Complaint], text: str) -> tuple[str, bool]:
+    """The plan for a search, and whether the probe saw every row ahead (then a walk finds every match)."""
+    parts = search_substrings(text)
+    if not parts or connection.vendor != "postgresql":
+        return SearchPlan.AUTO, False
+    like = Q()
+    for part in parts:
+        like &= Q(search_document__contains=part)
+    # Aggregating a slice counts inside it: SELECT COUNT(...) FILTER (...) FROM (... LIMIT n) subquery.
+    probe = ahead[:SEARCH_PROBE_ROWS].aggregate(rows=Count("pk"), matches=Count("pk", filter=like))
+    plan = SearchPlan.WALK if probe["matches"] >= SEARCH_WALK_MATCHES else SearchPlan.INDEX
+    return plan, probe["rows"] < SEARCH_PROBE_ROWS
+
+
 def complaint_queue_page(*, user: UserLike, params: QueueParams, cursor: str, size: int, now: datetime) -> QueuePage:
     """One page of the queue, keyset-paginated on (sort key, id) in every sort order: page 1,000 costs what
-    page 1 costs. A garbled cursor (or one from another sort order) gives the first page."""
-    qs = complaint_queue(user=user, params=params, now=now).only(*QUEUE_ROW_FIELDS)
+    page 1 costs. A garbled cursor (or one from another sort order) gives the first page. A word search costs
+    two more queries: the probe that picks its plan, and its rows fetched by the ids the plan found."""
     after = cursor_after(cursor, params.sort)
+    plan, ids = SearchPlan.AUTO, None
+    if params.q:
+        ahead = _queue_ahead(user=user, params=params, after=after, now=now)
+        plan, seen_all = _search_plan(ahead=ahead, text=params.q)
+        if plan == SearchPlan.WALK:
+            ids = search_walk_ids(ahead, sort=params.sort, text=params.q, window=SEARCH_WALK_WINDOW, limit=size + 1)
+            if len(ids) <= size and not seen_all:  # the window ran out before the page was full: the index
+                plan, ids = SearchPlan.INDEX, None
+    qs = complaint_queue(user=user, params=params, now=now, search_plan=plan).only(*QUEUE_ROW_FIELDS)
     if after is not None:
         qs = qs.filter(after)
-    if params.q:
-        # Ids first, then their rows: when the search goes through the GIN index and a sort, the joins would
-        # otherwise run for every match before the sort keeps 51 of them.
+    if plan == SearchPlan.INDEX:
         ids = list(qs.values_list("pk", flat=True)[: size + 1])
+    if ids is not None:
+        # The rows of the ids found, joined only now (through the index, the joins would otherwise run for every
+        # match before the sort kept 51 of them).
         matches = Complaint.objects.select_related("customer", "assignee").only(*QUEUE_ROW_FIELDS)
         found = {c.pk: c for c in matches.filter(pk__in=ids)}
         complaints = [found[pk] for pk in ids if pk in found]
@@ -536,11 +581,14 @@ def complaint_merge_links_for_staff(*, user: UserLike, complaint: Complaint) -> 
     with their customers: one query for all three, however many there are."""
     _require_staff(user)
     links = Complaint.related.through.objects.filter(from_complaint_id=complaint.pk)
-    wanted = Q(merged_into_id=complaint.pk) | Q(pk__in=links.values("to_complaint_id"))
-    if complaint.merged_into_id is not None:
-        wanted |= Q(pk=complaint.merged_into_id)
+    # One id list as a UNION of index lookups: an OR of these conditions makes PostgreSQL read the whole table.
+    ids = links.values("to_complaint_id").union(
+        Complaint.objects.filter(merged_into_id=complaint.pk).values("id"),
+        Complaint.objects.filter(pk=complaint.merged_into_id or 0).values("id"),
+        all=True,
+    )
     rows = list(
-        Complaint.objects.filter(wanted)
+        Complaint.objects.filter(pk__in=ids)
         .select_related("customer")
         .annotate(is_related=Exists(links.filter(to_complaint_id=OuterRef("pk"))))
         .order_by("received_at", "id")

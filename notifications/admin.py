@@ -1,10 +1,27 @@
+import logging
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import InboundMail, Letter, LetterStatus
+from notifications.letter_templates import (
+    ALLOWED_FILTERS,
+    builtin_letter,
+    placeholders_for,
+    render_letter_template,
+    sample_context,
+    validate_letter_template,
+)
+from notifications.models import InboundMail, Letter, LetterKind, LetterStatus, LetterTemplate
 from notifications.services import letter_resend
+
+logger = logging.getLogger(__name__)
 
 
 @admin.register(Letter)
@@ -34,3 +51,123 @@ class InboundMailAdmin(admin.ModelAdmin[InboundMail]):
     exclude = ("raw",)
     readonly_fields = ("message_id", "sender", "subject", "body_text", "status", "reason", "received_at")
     show_full_result_count = False
+
+
+class LetterTemplateForm(forms.ModelForm[LetterTemplate]):
+    class Meta:
+        model = LetterTemplate
+        fields = ("kind", "language", "is_active", "subject", "body_text", "body_html")
+        help_texts = {
+            "body_text": _(
+                'Use the placeholders listed below as {{ name }}, filters such as {{ name|date:"j F Y" }}, '
+                "and {% if %} … {% endif %}, {% for %} … {% endfor %}. Nothing else is allowed."
+            ),
+            "body_html": _(
+                "Only the body of the letter; it is put into the usual letter layout. Leave empty to make it "
+                "from the text."
+            ),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        if kind:
+            errors = validate_letter_template(
+                kind=kind,
+                subject=cleaned.get("subject") or "",
+                body_text=cleaned.get("body_text") or "",
+                body_html=cleaned.get("body_html") or "",
+            )
+            for field, messages in errors.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin[LetterTemplate]):
+    form = LetterTemplateForm
+    list_display = ("kind", "language", "is_active", "updated_at")
+    list_filter = ("kind", "language", "is_active")
+    search_fields = ("subject", "body_text")
+    readonly_fields = ("updated_at", "placeholders", "preview")
+    fieldsets = (
+        (None, {"fields": ("kind", "language", "is_active", "updated_at")}),
+        (_("Wording"), {"fields": ("subject", "body_text", "body_html")}),
+        (_("Placeholders"), {"fields": ("placeholders",)}),
+        (_("Preview"), {"fields": ("preview",)}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: LetterTemplate, form: Any, change: bool) -> None:
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
+        kind, language = request.GET.get("kind", ""), request.GET.get("language", "")
+        if request.GET.get("builtin") and kind in LetterKind.values and language in ("en", "ru"):
+            try:
+                initial["subject"], initial["body_text"] = builtin_letter(kind=kind, language=language)
+            except Exception:  # a nicety: without it the admin types the letter from scratch
+                logger.warning("could not pre-fill the %s letter template from its file", kind, exc_info=True)
+        return initial
+
+    @admin.display(description=_("Placeholders you can use"))
+    def placeholders(self, obj: LetterTemplate | None) -> str:
+        kinds = [obj.kind] if obj is not None and obj.pk else list(LetterKind.values)
+        parts = []
+        for kind in kinds:
+            rows = format_html_join(
+                "",
+                "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                (
+                    (
+                        "{{ " + p.name + " }}",
+                        f"{p.description} ({_('each item has')}: {', '.join(p.items)})" if p.items else p.description,
+                    )
+                    for p in placeholders_for(kind)
+                ),
+            )
+            start = format_html(
+                '{}: <a href="?kind={}&amp;language=en&amp;builtin=1">en</a> · '
+                '<a href="?kind={}&amp;language=ru&amp;builtin=1">ru</a>',
+                _("Start from the built-in text"),
+                kind,
+                kind,
+            )
+            table = format_html('<table class="letter-placeholders"><tbody>{}</tbody></table>', rows)
+            if len(kinds) == 1:
+                parts.append(table)
+            else:
+                parts.append(
+                    format_html(
+                        "<details><summary>{}</summary>{}<p>{}</p></details>", LetterKind(kind).label, table, start
+                    )
+                )
+        filters = format_html("<p>{} {}</p>", _("Filters you can use:"), ", ".join(sorted(ALLOWED_FILTERS)))
+        return format_html("{}{}", format_html_join("", "{}", ((part,) for part in parts)), filters)
+
+    @admin.display(description=_("Preview with sample data"))
+    def preview(self, obj: LetterTemplate | None) -> str:
+        if obj is None or not obj.pk:
+            return str(_("Save the template to see a preview."))
+        try:
+            subject, text, html = render_letter_template(
+                obj, context=sample_context(kind=obj.kind, language=obj.language), language=obj.language
+            )
+        except ValidationError as exc:
+            return format_html(
+                '<ul class="errorlist">{}</ul>', format_html_join("", "<li>{}</li>", ((m,) for m in exc.messages))
+            )
+        return format_html(
+            '<div class="letter-preview"><p><strong>{}</strong> {}</p>'
+            '<pre style="white-space:pre-wrap;max-width:640px">{}</pre>'
+            '<iframe sandbox="" srcdoc="{}" title="{}" style="width:100%;max-width:720px;height:480px;'
+            'border:1px solid #ccc;background:#fff"></iframe></div>',
+            _("Subject:"),
+            # Rendered templates come back marked safe; here they are text to show, so escape them all.
+            escape(subject),
+            escape(text),
+            escape(html),
+            _("The letter as HTML"),
+        )

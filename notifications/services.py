@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from complaints import events
 from complaints.models import Complaint
 from notifications.channels import ChannelError, channel_for
+from notifications.letter_templates import active_letter_template, render_letter_template
 from notifications.models import Letter, LetterKind, LetterStatus
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,17 @@ def _text_engine() -> Engine:
 
 
 def letter_render(*, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of a letter, in ``language``, from ``templates/notifications/letters``."""
+    """Subject, plain text and HTML of a letter, in ``language``.
+
+    An active ``LetterTemplate`` edited in the admin for (kind, language) wins; otherwise, or if it cannot be
+    rendered, the files in ``templates/notifications/letters`` are used, so a letter is never lost.
+    """
+    edited = active_letter_template(kind=str(kind), language=language)
+    if edited is not None:
+        try:
+            return render_letter_template(edited, context=context, language=language)
+        except Exception:  # validated when saved; should it break anyway, the built-in letter still goes out
+            logger.warning("letter template %s failed to render; using the built-in one", edited.pk, exc_info=True)
     base = f"notifications/letters/{kind}"
     context = {**context, "LANGUAGE_CODE": language}
     with translation.override(language):

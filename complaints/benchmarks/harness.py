@@ -528,15 +528,18 @@ def _gunicorn_path() -> str:
 
 
 @contextmanager
-def _gunicorn(*, port: int, env: dict[str, str], log_path: Path, workers: int, threads: int) -> Iterator[None]:
+def _gunicorn(
+    *, port: int, env: dict[str, str], log_path: Path, workers: int, threads: int, worker_class: str = "gthread"
+) -> Iterator[None]:
     """Run gunicorn for the duration of the block; always stopped afterwards, even on error."""
     command = [
         _gunicorn_path(),
         "config.wsgi",
         f"--bind={HOST}:{port}",
         f"--workers={workers}",
-        f"--threads={threads}",
-        "--worker-class=gthread",
+        # gunicorn quietly turns sync workers with threads into gthread ones.
+        f"--threads={1 if worker_class == 'sync' else threads}",
+        f"--worker-class={worker_class}",
         "--timeout=60",
         "--graceful-timeout=10",
         "--keep-alive=5",
@@ -702,6 +705,7 @@ def benchmark_run(
     keep_data: bool,
     out: Callable[[str], None],
     only: tuple[str, ...] = (),
+    worker_class: str = "gthread",
 ) -> None:
     """Top the database up to ``complaints``, start gunicorn, time every workload (or those ``only`` names)
     and print the tables."""
@@ -763,11 +767,14 @@ def benchmark_run(
     run_id = time.strftime("%y%m%d%H%M%S") + secrets.token_hex(2)
     bench = Bench(port=port, password=password, token=token, references=references, run_id=run_id, targets=targets)
     requests, concurrency = int(requests), int(concurrency)
-    out(f"Starting gunicorn on {HOST}:{port} ({workers} workers x {threads} threads); log: {log_path}")
+    shape = f"{workers} sync workers" if worker_class == "sync" else f"{workers} workers x {threads} threads"
+    out(f"Starting gunicorn on {HOST}:{port} ({shape}); log: {log_path}")
     results: list[WorkloadResult] = []
     load_before = os.getloadavg()[0]
     try:
-        with _gunicorn(port=port, env=env, log_path=log_path, workers=workers, threads=threads):
+        with _gunicorn(
+            port=port, env=env, log_path=log_path, workers=workers, threads=threads, worker_class=worker_class
+        ):
             for workload in bench.workloads():
                 if only and workload.key not in only:
                     continue
@@ -791,7 +798,7 @@ def benchmark_run(
     if seed_seconds:
         out(f"Seeding took {seed_seconds:,.1f} s.")
     out(
-        f"Server: gunicorn, {workers} workers x {threads} threads; client: {concurrency} "
+        f"Server: gunicorn, {shape}; client: {concurrency} "
         f"threads on the same machine ({os.cpu_count()} CPUs); {requests:,} timed requests per workload."
     )
     out(f"Load average (1 min) when the measurements started: {load_before:.2f}; when they ended: {load_after:.2f}.")

@@ -21,6 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=8, help="Client threads (default 8).")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker (default 4).")
+        parser.add_argument(
+            "--worker-class",
+            choices=["gthread", "sync"],
+            default="sync",
+            help=(
+                "gunicorn worker class (default sync, the configuration to deploy on a small machine). 'sync' serves"
+                " one request at a time per process and closes each connection, so every request goes to an idle"
+                " worker; 'gthread' shares each process among --threads requests."
+            ),
+        )
         parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="Seeding batch size.")
         parser.add_argument(
             "--only",
@@ -44,4 +54,5 @@ class Command(BaseCommand):
             keep_data=options["keep_data"],
             out=self.stdout.write,
             only=tuple(key.strip() for key in options["only"].split(",") if key.strip()),
+            worker_class=options["worker_class"],
         )

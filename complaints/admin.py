@@ -1,13 +1,20 @@
 """Admin for complaints. Status is read-only here: it changes only through the state machine."""
 
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import (
     AgentDuty,
     Attachment,
+    BusinessCalendar,
     CannedResponse,
     Complaint,
     ComplaintEvent,
+    Holiday,
     ReferenceCounter,
     SavedFilter,
     SlaPolicy,
@@ -59,9 +66,91 @@ class ComplaintEventAdmin(admin.ModelAdmin[ComplaintEvent]):
     show_full_result_count = False
 
 
+WEEKDAYS = (
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+)
+
+
+class BusinessCalendarForm(forms.ModelForm[BusinessCalendar]):
+    """A calendar the clock can run on: a real time zone, at least one working day, closing after opening."""
+
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ("name", "time_zone", "always_open", "working_days", "opens_at", "closes_at")
+
+    def clean_time_zone(self) -> str:
+        name = str(self.cleaned_data["time_zone"]).strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(
+                _("Unknown time zone “%(zone)s”: use a name like Europe/Moscow or Asia/Yekaterinburg."),
+                params={"zone": name},
+                code="time_zone",
+            ) from None
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("always_open"):
+            if not cleaned.get("working_days"):
+                self.add_error("working_days", _("Choose at least one working day, or make the calendar 24/7."))
+            opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+            if opens is not None and closes is not None and closes <= opens:
+                self.add_error("closes_at", _("The closing time must be later than the opening time."))
+        return cleaned
+
+
+class HolidayInline(admin.TabularInline[Holiday, BusinessCalendar]):
+    model = Holiday
+    extra = 1
+    fields = ("date", "name")
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin[BusinessCalendar]):
+    form = BusinessCalendarForm
+    list_display = ("name", "time_zone", "always_open", "opens_at", "closes_at")
+    search_fields = ("name",)
+    inlines = (HolidayInline,)
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
-    list_display = ("priority", "first_response_minutes", "resolution_minutes")
+    list_display = (
+        "priority",
+        "scope",
+        "calendar",
+        "acknowledgement_minutes",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+    )
+    list_filter = ("priority", "category", "calendar")
+    list_select_related = ("product", "calendar")
+    raw_id_fields = ("product",)
+
+    @admin.display(description=_("applies to"))
+    def scope(self, policy: SlaPolicy) -> str:
+        if policy.product is not None:
+            return str(policy.product)
+        if policy.category:
+            return str(policy.get_category_display())
+        return str(_("every complaint of this priority"))
 
 
 @admin.register(ReferenceCounter)

@@ -88,8 +88,10 @@ def _staff_groups(request: pytest.FixtureRequest) -> None:
     transactional = marker.kwargs.get("transaction", False) or (len(marker.args) > 0 and bool(marker.args[0]))
     request.getfixturevalue("transactional_db" if transactional else "db")
     from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
-    from tests.factories import staff_group
+    from tests.factories import default_sla_policies, staff_group
 
     staff_group(AGENTS_GROUP)
     staff_group(TEAM_LEADS_GROUP)
     staff_group(MANAGERS_GROUP)
+    # The general response-time promises the migration creates go with the same flush.
+    default_sla_policies()

@@ -49,6 +49,19 @@ def staff_group(name: str) -> Group:
     return group
 
 
+def default_sla_policies() -> None:
+    """The general promise per priority, as migration 0002 creates them (a transactional test's flush removes them)."""
+    from complaints.models import SlaPolicy
+
+    for priority, (first, resolution) in _roles.SLA_MINUTES.items():
+        SlaPolicy.objects.get_or_create(
+            priority=priority,
+            category="",
+            product=None,
+            defaults={"first_response_minutes": first, "resolution_minutes": resolution},
+        )
+
+
 def agent(username: str = "agent", **kwargs: Any) -> Any:
     user = UserFactory(username=username, **kwargs)
     user.groups.add(staff_group(AGENTS_GROUP))

@@ -234,6 +234,20 @@ def _encode_csv(rows: list[Row]) -> str:
     return buffer.getvalue()
 
 
+def _with_defaults(model: type[models.Model], columns: tuple[str, ...], rows: list[Row]) -> _Table:
+    """The rows with every NOT NULL column they leave out that has a default filled with it: COPY, unlike
+    ``bulk_create``, does not apply Django's defaults, and columns added later must not break the seeder."""
+    extra = [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname not in columns and not f.null and not f.primary_key and f.has_default()
+    ]
+    if not extra:
+        return _Table(model, columns, rows)
+    values = tuple(json.dumps(f.get_default()) if isinstance(f, models.JSONField) else f.get_default() for f in extra)
+    return _Table(model, (*columns, *(f.attname for f in extra)), [(*row, *values) for row in rows])
+
+
 def _write_table(table: _Table) -> None:
     if not table.rows:
         return
@@ -335,7 +349,7 @@ def _bench_teams() -> dict[str, int]:
 
 def _sla_durations() -> dict[str, tuple[timedelta, timedelta]]:
     minutes = dict(DEFAULT_SLA_MINUTES)
-    for policy in SlaPolicy.objects.all():
+    for policy in SlaPolicy.objects.filter(category="", product__isnull=True):
         minutes[policy.priority] = (policy.first_response_minutes, policy.resolution_minutes)
     return {priority: (timedelta(minutes=a), timedelta(minutes=b)) for priority, (a, b) in minutes.items()}
 
@@ -605,10 +619,10 @@ def _build_batch(ctx: _Context, plan: _Plan, *, offset: int, size: int) -> list[
         next_number=plan.next_number,
     )
     tables = [
-        _Table(Customer, CUSTOMER_COLUMNS, customer_rows),
-        _Table(Purchase, PURCHASE_COLUMNS, purchase_rows),
-        _Table(Complaint, COMPLAINT_COLUMNS, complaint_rows),
-        _Table(ComplaintEvent, EVENT_COLUMNS, event_rows),
+        _with_defaults(Customer, CUSTOMER_COLUMNS, customer_rows),
+        _with_defaults(Purchase, PURCHASE_COLUMNS, purchase_rows),
+        _with_defaults(Complaint, COMPLAINT_COLUMNS, complaint_rows),
+        _with_defaults(ComplaintEvent, EVENT_COLUMNS, event_rows),
     ]
     if ctx.use_copy:
         tables = [_Table(t.model, t.columns, t.rows, _encode_csv(t.rows)) for t in tables]

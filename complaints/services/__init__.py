@@ -25,7 +25,8 @@ from complaints.services.core import (
     complaint_reply,
     complaint_transition,
     reference_next,
-    sla_due_times,
+    sla_policy_for,
+    sla_schedule,
 )
 from complaints.services.customer import (
     complaint_can_reopen,
@@ -84,6 +85,7 @@ __all__ = [
     "complaint_unlink",
     "customer_send_tracking_links",
     "reference_next",
-    "sla_due_times",
+    "sla_policy_for",
+    "sla_schedule",
     "team_distribute_unassigned",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from complaints.models import (
     Status,
 )
 from complaints.permissions import can_handle_complaints
+from complaints.sla import add_working_minutes, working_minutes_between, working_time_for
 from complaints.tokens import staff_url, tracking_url
 from complaints.transitions import TRANSITIONS, Action
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
@@ -52,14 +53,89 @@ def reference_next(*, when: datetime) -> str:
     return f"RC-{year}-{counter.last_number:06d}"
 
 
-def sla_due_times(*, priority: str, received_at: datetime) -> tuple[datetime, datetime]:
-    """When the first response and the resolution are due for a complaint received at ``received_at``."""
-    policy = SlaPolicy.objects.filter(priority=priority).first()
-    if policy is not None:
-        first, resolution = policy.first_response_minutes, policy.resolution_minutes
-    else:
-        first, resolution = DEFAULT_SLA_MINUTES[priority]
-    return received_at + timedelta(minutes=first), received_at + timedelta(minutes=resolution)
+def sla_policy_for(*, priority: str, category: str, product_id: int | None) -> SlaPolicy:
+    """The response-time promise for a complaint: the product's row, else the category's, else the priority's
+    general row, else the built-in defaults (an unsaved policy, around the clock). One query."""
+    scope = Q(category="", product__isnull=True) | Q(category=category, product__isnull=True)
+    if product_id is not None:
+        scope |= Q(product_id=product_id)
+    rows = list(SlaPolicy.objects.filter(scope, priority=priority).select_related("calendar"))
+
+    def rank(policy: SlaPolicy) -> int:
+        return 0 if policy.product_id is not None else 1 if policy.category else 2
+
+    if rows:
+        return min(rows, key=rank)
+    first, resolution = DEFAULT_SLA_MINUTES[priority]
+    return SlaPolicy(priority=priority, first_response_minutes=first, resolution_minutes=resolution)
+
+
+# The due times a promise sets from the moment a complaint is received, and the target each one counts.
+SLA_TARGETS = (
+    ("acknowledgement_due", "acknowledgement_minutes"),
+    ("first_response_due", "first_response_minutes"),
+    ("resolution_due", "resolution_minutes"),
+)
+SLA_FIELDS = ["sla_policy", *(due for due, _minutes in SLA_TARGETS), "next_response_due"]
+
+
+def _next_response_minutes(policy: SlaPolicy) -> int:
+    return policy.next_response_minutes or policy.first_response_minutes
+
+
+def sla_schedule(
+    complaint: Complaint,
+    now: datetime,
+    *,
+    breached_before: datetime | None = None,
+    customer_wrote_at: datetime | None = None,
+) -> list[str]:
+    """Choose the complaint's promise (``sla_policy_for``) and set its due times from ``received_at``: each is
+    the target plus the working minutes the clock was paused so far, in the promise's working time. Returns
+    the fields changed (not saved).
+
+    A due time that had already passed at ``breached_before`` (the start of a pause) stays as it was: it was
+    missed before the clock stopped. ``next_response_due``, owed after the customer's message at
+    ``customer_wrote_at``, is recomputed when given (a new priority) and kept otherwise.
+    """
+    policy = sla_policy_for(priority=complaint.priority, category=complaint.category, product_id=complaint.product_id)
+    working = working_time_for(policy.calendar)
+    complaint.sla_policy = policy if policy.pk is not None else None
+    for due_field, minutes_field in SLA_TARGETS:
+        previous = getattr(complaint, due_field)
+        if breached_before is not None and previous is not None and previous <= breached_before:
+            continue
+        minutes = getattr(policy, minutes_field) + complaint.sla_paused_minutes
+        setattr(complaint, due_field, add_working_minutes(working, complaint.received_at, minutes))
+    if customer_wrote_at is not None and complaint.next_response_due is not None:
+        complaint.next_response_due = add_working_minutes(working, customer_wrote_at, _next_response_minutes(policy))
+    return list(SLA_FIELDS)
+
+
+def sla_pause(complaint: Complaint, now: datetime) -> list[str]:
+    """Stop the complaint's clock (we wait for the customer). Returns the fields changed (not saved)."""
+    if complaint.sla_paused_at is not None:
+        return []
+    complaint.sla_paused_at = now
+    return ["sla_paused_at"]
+
+
+def sla_resume(complaint: Complaint, now: datetime) -> list[str]:
+    """Start the clock again: the working minutes of the pause are added to the due times (those already
+    missed when it began stay). Returns the fields changed (not saved)."""
+    paused_at = complaint.sla_paused_at
+    if paused_at is None:
+        return []
+    policy = sla_policy_for(priority=complaint.priority, category=complaint.category, product_id=complaint.product_id)
+    complaint.sla_paused_minutes += working_minutes_between(working_time_for(policy.calendar), paused_at, now)
+    complaint.sla_paused_at = None
+    return ["sla_paused_at", "sla_paused_minutes", *sla_schedule(complaint, now, breached_before=paused_at)]
+
+
+def sla_due_iso(complaint: Complaint) -> dict[str, str | None]:
+    """The complaint's due times for a timeline event's data."""
+    names = [due for due, _minutes in SLA_TARGETS] + ["next_response_due"]
+    return {name: value.isoformat() if (value := getattr(complaint, name)) else None for name in names}
 
 
 def _initial_priority(*, category: str) -> str:
@@ -264,7 +340,16 @@ def _apply_transition(
     if transition.letter and complaint.first_responded_at is None:
         complaint.first_responded_at = now
         fields.append("first_responded_at")
-    _touch(complaint, now, fields)
+    # The clock stops while we wait for the customer and runs again, due times moved, when the wait ends.
+    if transition.target == Status.AWAITING_CUSTOMER and previous != Status.AWAITING_CUSTOMER:
+        fields += sla_pause(complaint, now)
+    elif previous == Status.AWAITING_CUSTOMER and transition.target != Status.AWAITING_CUSTOMER:
+        fields += sla_resume(complaint, now)
+    if transition.letter and not by_customer and complaint.next_response_due is not None:
+        # Staff wrote to the customer: the answer owed after their last message is given.
+        complaint.next_response_due = None
+        fields.append("next_response_due")
+    _touch(complaint, now, list(dict.fromkeys(fields)))
 
     event = ComplaintEvent.objects.create(
         complaint=complaint,
@@ -351,6 +436,9 @@ def complaint_reply(*, complaint: Complaint | int, author: User, body: str) -> C
     if locked.first_responded_at is None:
         locked.first_responded_at = now
         fields.append("first_responded_at")
+    if locked.next_response_due is not None:
+        locked.next_response_due = None
+        fields.append("next_response_due")
     _touch(locked, now, fields)
     event = ComplaintEvent.objects.create(
         complaint=locked,
@@ -418,7 +506,8 @@ def complaint_change_field(
     *, complaint: Complaint | int, actor: User, field: str, value: str, reason: str
 ) -> Complaint:
     """Change the complaint's priority or category, with the reason on the timeline (a staff-only
-    ``FIELD_CHANGED`` event carrying ``{"field": …, "from": …, "to": …}``). The promised due times stay as they were.
+    ``FIELD_CHANGED`` event carrying ``{"field": …, "from": …, "to": …, "due": {…}}``). The due times are counted
+    again from ``received_at`` with the promise the new value chooses (``sla_schedule``); ``due`` holds them.
 
     Raises ``ApplicationError`` for an unknown field or value or a missing reason. Setting the current value
     again changes and records nothing.
@@ -444,13 +533,23 @@ def complaint_change_field(
         return locked
     setattr(locked, field, value)
     now = timezone.now()
-    _touch(locked, now, [field])
+    # Another priority or category may mean another promise: the due times are counted again from the start.
+    customer_wrote_at = None
+    if locked.next_response_due is not None:
+        customer_wrote_at = (
+            locked.events.filter(kind=ComplaintEvent.Kind.CUSTOMER_MESSAGE)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    fields = sla_schedule(locked, now, customer_wrote_at=customer_wrote_at)
+    _touch(locked, now, [field, *fields])
     ComplaintEvent.objects.create(
         complaint=locked,
         kind=ComplaintEvent.Kind.FIELD_CHANGED,
         author=actor,
         body=reason,
-        data={"field": field, "from": previous, "to": value},
+        data={"field": field, "from": previous, "to": value, "due": sla_due_iso(locked)},
         created_at=now,
     )
     return locked

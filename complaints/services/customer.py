@@ -22,11 +22,14 @@ from complaints.services.core import (
     _queue_customer_letter,
     _touch,
     reference_next,
-    sla_due_times,
+    sla_due_iso,
+    sla_policy_for,
+    sla_schedule,
 )
 from complaints.services.teams import complaint_auto_assign, complaint_route
+from complaints.sla import add_working_minutes, working_time_for
 from complaints.tokens import tracking_url
-from complaints.transitions import Action
+from complaints.transitions import OPEN, Action
 from config.exceptions import ApplicationError, TransitionNotAllowed
 from customers.models import Customer, Language, Product
 from customers.selectors import purchase_find_for_customer
@@ -76,7 +79,8 @@ def complaint_submit(
     purchase = purchase_find_for_customer(customer=customer, order_number=order_number)
     product = purchase.product if purchase else _catalogue_product(product_code)
     priority = _initial_priority(category=category)
-    first_due, resolution_due = sla_due_times(priority=priority, received_at=now)
+    promise = Complaint(priority=priority, category=category, product=product, received_at=now)
+    sla_schedule(promise, now)
     try:
         with transaction.atomic():
             complaint = Complaint.objects.create(
@@ -93,8 +97,10 @@ def complaint_submit(
                 language=language,
                 received_at=now,
                 updated_at=now,
-                first_response_due=first_due,
-                resolution_due=resolution_due,
+                sla_policy=promise.sla_policy,
+                acknowledgement_due=promise.acknowledgement_due,
+                first_response_due=promise.first_response_due,
+                resolution_due=promise.resolution_due,
                 consent_at=now if consent else None,
                 submission_token=submission_token or None,
                 search_document=search_document_for(
@@ -163,7 +169,14 @@ def complaint_customer_reply(
     now = timezone.now()
     if locked.status == Status.AWAITING_CUSTOMER:
         _apply_transition(complaint=locked, action=Action.CUSTOMER_REPLIED, actor=None, comment="", now=now)
-    _touch(locked, now, [])
+    fields: list[str] = []
+    if locked.next_response_due is None and locked.status in OPEN:
+        # We owe an answer to this message; a staff reply clears it.
+        policy = sla_policy_for(priority=locked.priority, category=locked.category, product_id=locked.product_id)
+        minutes = policy.next_response_minutes or policy.first_response_minutes
+        locked.next_response_due = add_working_minutes(working_time_for(policy.calendar), now, minutes)
+        fields.append("next_response_due")
+    _touch(locked, now, fields)
     event = ComplaintEvent.objects.create(
         complaint=locked,
         kind=ComplaintEvent.Kind.CUSTOMER_MESSAGE,
@@ -266,11 +279,17 @@ def complaint_reopen_by_customer(*, complaint: Complaint | int, reason: str) -> 
     if appeal and PRIORITY_RANK[Priority(locked.priority)] > PRIORITY_RANK[Priority.HIGH]:
         previous = locked.priority
         locked.priority = Priority.HIGH
-        _touch(locked, now, ["priority"])
+        _touch(locked, now, ["priority", *sla_schedule(locked, now)])
         ComplaintEvent.objects.create(
             complaint=locked,
             kind=ComplaintEvent.Kind.FIELD_CHANGED,
-            data={"field": "priority", "from": previous, "to": Priority.HIGH, "appeal": True},
+            data={
+                "field": "priority",
+                "from": previous,
+                "to": Priority.HIGH,
+                "appeal": True,
+                "due": sla_due_iso(locked),
+            },
             created_at=now,
         )
     _notify_assignee(complaint=locked, kind=LetterKind.CUSTOMER_REPLIED, key=f"event:{event.pk}", message=reason)

@@ -121,7 +121,9 @@ def test_priority_change_records_the_reason_on_each_timeline(bob_client: Client,
         assert complaint.priority == Priority.URGENT
         [note] = ComplaintEvent.objects.filter(complaint=complaint, kind=ComplaintEvent.Kind.FIELD_CHANGED)
         assert (note.body, note.author_id, note.is_public) == ("Press coverage.", agent_bob.pk, False)
+        due = note.data.pop("due")  # the due times the new priority led to
         assert note.data == {"field": "priority", "from": "normal", "to": "urgent"}
+        assert due["first_response_due"] == (complaint.first_response_due and complaint.first_response_due.isoformat())
         page = bob_client.get(f"/dashboard/complaints/{complaint.reference}/").content.decode()
         assert "Press coverage." in page
 

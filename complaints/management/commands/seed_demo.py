@@ -11,7 +11,7 @@ every run.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,7 +21,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import AgentDuty, Category, Channel, Complaint, DesiredResolution, Team, TeamMember
+from complaints.models import (
+    AgentDuty,
+    BusinessCalendar,
+    Category,
+    Channel,
+    Complaint,
+    DesiredResolution,
+    Holiday,
+    Priority,
+    SlaPolicy,
+    Team,
+    TeamMember,
+)
 from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
 from complaints.services import (
     agent_duty_set,
@@ -513,6 +525,38 @@ def _teams(created: Created, users: dict[str, User]) -> None:
         agent_duty_set(user=agent, on_duty=True, actor=agent)
 
 
+# Public holidays (month, day, name) of the demo office calendar.
+OFFICE_HOLIDAYS = (
+    *((1, day, "New Year holidays") for day in range(1, 9)),
+    (2, 23, "Defender of the Fatherland Day"),
+    (3, 8, "International Women's Day"),
+    (5, 1, "Spring and Labour Day"),
+    (5, 9, "Victory Day"),
+    (6, 12, "Russia Day"),
+    (11, 4, "Unity Day"),
+)
+
+
+def _office_hours(today: datetime) -> None:
+    """The "Office hours" calendar (09:00-18:00 Monday to Friday, Yekaterinburg time, with this and next year's
+    public holidays), on which the low and normal priority promises count; urgent and high stay 24/7."""
+    calendar, _made = BusinessCalendar.objects.get_or_create(
+        name="Office hours",
+        defaults={
+            "time_zone": "Asia/Yekaterinburg",
+            "working_days": [0, 1, 2, 3, 4],
+            "opens_at": time(9, 0),
+            "closes_at": time(18, 0),
+        },
+    )
+    for year in (today.year, today.year + 1):
+        for month, day, name in OFFICE_HOLIDAYS:
+            Holiday.objects.get_or_create(calendar=calendar, date=date(year, month, day), defaults={"name": name})
+    SlaPolicy.objects.filter(
+        priority__in=[Priority.LOW, Priority.NORMAL], category="", product__isnull=True, calendar__isnull=True
+    ).update(calendar=calendar)
+
+
 def _play(complaint: Complaint, step: Step, users: dict[str, User]) -> None:
     actor = users[step.by]
     if step.kind == "assign":
@@ -557,6 +601,7 @@ class Command(BaseCommand):
             users = _users(created)
             _catalogue(created, today)
             _teams(created, users)
+            _office_hours(today)
             _complaints(created, users)
 
         out = self.stdout.write

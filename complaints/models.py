@@ -339,6 +339,9 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     LINKED = "linked", _("Linked")
     UNLINKED = "unlinked", _("Link removed")
+    SLA_WARNING = "sla_warning", _("Promise about to be broken")
+    SLA_BREACHED = "sla_breached", _("Promise broken")
+    ESCALATED = "escalated", _("Escalated")
 
 
 class ComplaintEvent(models.Model):
@@ -636,6 +639,72 @@ class AgentDuty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'on' if self.on_duty else 'off'}"
+
+
+class SlaTarget(models.TextChoices):
+    """The promises a complaint is held to, each with its due time on the complaint."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("acknowledgement")
+    FIRST_RESPONSE = "first_response", _("first response")
+    NEXT_RESPONSE = "next_response", _("next response")
+    RESOLUTION = "resolution", _("resolution")
+
+
+class SlaAlertLevel(models.TextChoices):
+    WARNING = "warning", _("Warning (75 % of the time used)")
+    BREACH = "breach", _("Breach")
+
+
+class SlaAlert(models.Model):
+    """A warning or a breach of one promise of one complaint, for one due time: written once (the unique
+    constraint), so two sweeps at once never warn or escalate twice. A due time that moves gets its own alerts."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="sla_alerts")
+    target = models.CharField(_("promise"), max_length=32, choices=SlaTarget)
+    level = models.CharField(_("level"), max_length=16, choices=SlaAlertLevel)
+    due_at = models.DateTimeField(_("due"))
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # Who was told: the assignee for a warning, team leads and managers for a breach.
+    notified = models.JSONField(_("told"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("promise alert")
+        verbose_name_plural = _("promise alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "target", "level", "due_at"], name="sla_alert_once"),
+            models.CheckConstraint(condition=Q(target__in=SlaTarget.values), name="sla_alert_target_valid"),
+            models.CheckConstraint(condition=Q(level__in=SlaAlertLevel.values), name="sla_alert_level_valid"),
+        ]
+        indexes = [models.Index(fields=["level", "created_at"], name="sla_alert_level_time")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.target} {self.level}"
+
+
+class SlaHealthCheck(models.Model):
+    """The daily proof of the promise "no complaint goes unanswered", shown on the health page."""
+
+    checked_at = models.DateTimeField(_("checked"), default=timezone.now)
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("to"))
+    received = models.PositiveIntegerField(_("complaints received"), default=0)
+    unacknowledged = models.PositiveIntegerField(_("received but not acknowledged"), default=0)
+    breaches = models.PositiveIntegerField(_("promises broken"), default=0)
+    escalated = models.PositiveIntegerField(_("of those, escalated"), default=0)
+    # References of the complaints that break the invariant (not acknowledged, or breached and not escalated).
+    offenders = models.JSONField(_("complaints to look at"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("daily promise check")
+        verbose_name_plural = _("daily promise checks")
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def holds(self) -> bool:
+        return self.unacknowledged == 0 and self.escalated == self.breaches
 
 
 class ReferenceCounter(models.Model):

@@ -93,6 +93,23 @@ class Letter(models.Model):
         return f"{self.kind} → {self.recipient}"
 
 
+class Heartbeat(models.Model):
+    """The last time a background job ran (the SLA sweep, the letter sweeper, a worker's heartbeat), so the
+    operations page shows a stopped beat or worker within minutes."""
+
+    name = models.CharField(_("name"), max_length=120, primary_key=True)
+    beat_at = models.DateTimeField(_("last run"), default=timezone.now)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class InboundMailStatus(models.TextChoices):
     MATCHED = "matched", _("Added to a complaint")
     UNMATCHED = "unmatched", _("Not matched to a complaint")

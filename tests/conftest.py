@@ -83,9 +83,14 @@ def _staff_groups(request: pytest.FixtureRequest) -> None:
     """The roles the data migration creates. A transactional test's flush empties auth_group (post_migrate
     brings permissions back, not groups), so every database test starts with them in place."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None:
+    if marker is not None:
+        transactional = marker.kwargs.get("transaction", False) or (len(marker.args) > 0 and bool(marker.args[0]))
+    elif "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        transactional = True
+    elif "db" in request.fixturenames:
+        transactional = False
+    else:
         return
-    transactional = marker.kwargs.get("transaction", False) or (len(marker.args) > 0 and bool(marker.args[0]))
     request.getfixturevalue("transactional_db" if transactional else "db")
     from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
     from tests.factories import default_sla_policies, staff_group

@@ -34,6 +34,9 @@ from complaints.models import (
     ComplaintEvent,
     Outcome,
     RootCause,
+    SlaAlert,
+    SlaAlertLevel,
+    SlaTarget,
     Status,
     Team,
     TeamMember,
@@ -807,3 +810,32 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
         outcomes=outcomes,
         lines=lines,
     )
+
+
+def complaint_sla_alerts_for_staff(*, user: UserLike, complaint: Complaint) -> list[SlaAlert]:
+    """The promise warnings and breaches still relevant to the complaint, for the badge on its page: one query.
+
+    An alert counts while the complaint still owes that promise with the same due time (a moved due time's
+    old alerts no longer show); a breach hides the warning of the same due time. Most urgent first.
+    """
+    if not can_view_complaints(user):
+        raise PermissionRefused(_("This page is for support staff."))
+    if not complaint.is_open:
+        return []
+    current_due = {
+        SlaTarget.FIRST_RESPONSE: None if complaint.first_responded_at else complaint.first_response_due,
+        SlaTarget.NEXT_RESPONSE: complaint.next_response_due,
+        SlaTarget.RESOLUTION: complaint.resolution_due,
+    }
+    alerts = SlaAlert.objects.filter(complaint=complaint).order_by("due_at", "pk")
+    shown: dict[tuple[str, datetime], SlaAlert] = {}
+    for alert in alerts:
+        if alert.target == SlaTarget.ACKNOWLEDGEMENT:
+            if complaint.acknowledged_at is not None:
+                continue
+        elif current_due.get(SlaTarget(alert.target)) != alert.due_at:
+            continue
+        key = (alert.target, alert.due_at)
+        if key not in shown or alert.level == SlaAlertLevel.BREACH:
+            shown[key] = alert
+    return sorted(shown.values(), key=lambda a: (a.level != SlaAlertLevel.BREACH, a.due_at))

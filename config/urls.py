@@ -9,7 +9,8 @@ urlpatterns = [
     path("", include("complaints.urls")),
     path("privacy/", TemplateView.as_view(template_name="complaints/privacy.html"), name="privacy"),
     path("dashboard/", include("complaints.dashboard_urls")),
-    path("dashboard/mail/", include("notifications.urls")),
+    # Unmatched mail, the operations page and the promise health page.
+    path("dashboard/", include("notifications.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -21,7 +21,7 @@ from complaints import events
 from complaints.models import Complaint
 from notifications.channels import ChannelError, channel_for
 from notifications.letter_templates import active_letter_template, render_letter_template
-from notifications.models import Letter, LetterKind, LetterStatus
+from notifications.models import Heartbeat, Letter, LetterKind, LetterStatus
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,11 @@ BACKOFF_MAX_SECONDS = 3600
 SENDING_TIMEOUT = timedelta(minutes=10)
 # A queued letter this late is handed to the broker again.
 REDISPATCH_AFTER = timedelta(minutes=1)
+# Heartbeat names: the letter sweeper's, and each worker's ("worker:<hostname>").
+LETTER_SWEEPER_HEARTBEAT = "letter_sweeper"
+WORKER_HEARTBEAT_PREFIX = "worker:"
+# "Resend all failed" puts back at most this many letters per press.
+RESEND_ALL_LIMIT = 500
 
 
 @functools.cache
@@ -204,6 +209,8 @@ def letters_redispatch_stale(*, limit: int = 500) -> int:
     for letter_id in due_ids:
         if not letter_dispatch(letter_id=letter_id):
             break
+    # The operations page shows a sweeper that stopped running (beat down) within minutes.
+    heartbeat_record(name=LETTER_SWEEPER_HEARTBEAT, details={"redispatched": len(due_ids)})
     return len(due_ids)
 
 
@@ -214,3 +221,29 @@ def letter_resend(*, letter_id: int) -> Letter:
     )
     transaction.on_commit(lambda: letter_dispatch(letter_id=letter_id))
     return Letter.objects.get(pk=letter_id)
+
+
+def letters_resend_failed(*, limit: int = RESEND_ALL_LIMIT) -> int:
+    """Put the failed letters (newest first, at most ``limit``) back in the queue; returns how many.
+
+    Each goes through ``letter_resend``; the workers get them after commit.
+    """
+    with transaction.atomic():
+        failed_ids = list(
+            Letter.objects.filter(status=LetterStatus.FAILED)
+            .order_by("-created_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for letter_id in failed_ids:
+            letter_resend(letter_id=letter_id)
+    return len(failed_ids)
+
+
+def heartbeat_record(*, name: str, details: dict[str, Any]) -> None:
+    """Record that the background job ``name`` ran just now (one upsert; safe from several workers at once)."""
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, beat_at=timezone.now(), details=details)],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["beat_at", "details"],
+    )

@@ -1,6 +1,8 @@
 """Celery tasks for letters and replies by email: take ids, call a service, nothing else."""
 
-from celery import shared_task
+import socket
+
+from celery import Task, shared_task
 from django.conf import settings
 
 from notifications import imap, services
@@ -25,3 +27,12 @@ def inbound_mail_poll_task() -> int:
     if not settings.IMAP_URL:
         return 0
     return imap.inbound_mail_poll()
+
+
+@shared_task(name="notifications.tasks.worker_heartbeat", bind=True, ignore_result=True)
+def worker_heartbeat(self: Task[[], str]) -> str:
+    """Beat sends this every 30 s; the worker that runs it records that it is alive."""
+    hostname = self.request.hostname or socket.gethostname()
+    name = f"{services.WORKER_HEARTBEAT_PREFIX}{hostname}"
+    services.heartbeat_record(name=name, details={"hostname": hostname})
+    return name

@@ -3,7 +3,9 @@ queues letters in the same transaction (the outbox), to be sent by a worker afte
 
 ``core`` holds the staff's actions and the shared machinery; ``customer`` what customers do; ``bulk`` one staff
 action over many complaints, through the single-complaint services; ``merge`` merging a duplicate into another
-complaint and linking related ones; ``teams`` which team and agent a complaint goes to, and the duty rota.
+complaint and linking related ones; ``teams`` which team and agent a complaint goes to, and the duty rota;
+``sla_watch`` the watchers Celery beat runs (promise warnings and escalations, the unanswered guard, the daily
+health check and digest).
 """
 
 from complaints.services.bulk import (
@@ -42,6 +44,13 @@ from complaints.services.merge import (
     complaint_link,
     complaint_merge,
     complaint_unlink,
+)
+from complaints.services.sla_watch import (
+    sla_alert_handle,
+    sla_digest_send,
+    sla_guard_unacknowledged,
+    sla_health_check,
+    sla_sweep,
 )
 from complaints.services.teams import (
     Distribution,
@@ -85,7 +94,12 @@ __all__ = [
     "complaint_unlink",
     "customer_send_tracking_links",
     "reference_next",
+    "sla_alert_handle",
+    "sla_digest_send",
+    "sla_guard_unacknowledged",
+    "sla_health_check",
     "sla_policy_for",
     "sla_schedule",
+    "sla_sweep",
     "team_distribute_unassigned",
 ]

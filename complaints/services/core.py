@@ -503,14 +503,14 @@ CHANGEABLE_FIELDS: dict[str, type[Priority] | type[Category]] = {"priority": Pri
 
 @transaction.atomic
 def complaint_change_field(
-    *, complaint: Complaint | int, actor: User, field: str, value: str, reason: str
+    *, complaint: Complaint | int, actor: User | None, field: str, value: str, reason: str
 ) -> Complaint:
     """Change the complaint's priority or category, with the reason on the timeline (a staff-only
     ``FIELD_CHANGED`` event carrying ``{"field": …, "from": …, "to": …, "due": {…}}``). The due times are counted
     again from ``received_at`` with the promise the new value chooses (``sla_schedule``); ``due`` holds them.
 
     Raises ``ApplicationError`` for an unknown field or value or a missing reason. Setting the current value
-    again changes and records nothing.
+    again changes and records nothing. ``actor=None`` is the system (the SLA sweep raising a broken promise).
     """
     _require_handler(actor)
     choices = CHANGEABLE_FIELDS.get(field)

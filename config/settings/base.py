@@ -11,6 +11,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 # Lets admin and generic classes be subscripted at run time, as the type checker sees them.
@@ -156,6 +157,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.letters_redispatch_stale",
         "schedule": timedelta(minutes=1),
     },
+    # A worker records that it is alive; an unclaimed beat expires rather than piling up while workers are down.
+    "worker-heartbeat": {
+        "task": "notifications.tasks.worker_heartbeat",
+        "schedule": timedelta(seconds=30),
+        "options": {"expires": 25},
+    },
+    # The SLA watchers (complaints.services.sla_watch): every minute the sweep warns and escalates and the guard
+    # acknowledges what went unacknowledged; daily (CELERY_TIMEZONE) the health check proves yesterday and the
+    # managers get their digest. Each expires before the next run, so a backlog never piles up.
+    "sla-sweep": {
+        "task": "complaints.tasks.sla_sweep_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
+    "sla-guard": {
+        "task": "complaints.tasks.sla_guard_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
+    "sla-health-check": {"task": "complaints.tasks.sla_health_check_task", "schedule": crontab(hour=0, minute=10)},
+    "sla-digest": {"task": "complaints.tasks.sla_digest_task", "schedule": crontab(hour=8, minute=0)},
 }
 
 # --- Email ----------------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ def _log_in(page: Page, live_server: Any, username: str) -> None:
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Complaint queue")).to_be_visible()
+    # The shortcuts script is deferred: keys pressed before it runs would be lost on a busy machine.
+    page.wait_for_load_state("load")
 
 
 def _complaint_url(live_server: Any, complaint: Complaint) -> str:

@@ -317,3 +317,19 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def scripted_smtp_sink(smtp_sink_server: SmtpSink) -> Iterator[Any]:
+    """A ``ScriptedSmtpSink`` (slow or failing on demand) in place of the session's sink, on its port, so the
+    session's worker sends to it; the plain sink is back afterwards."""
+    from tests.integration.faults import ScriptedSmtpSink
+
+    smtp_sink_server.stop()
+    sink = ScriptedSmtpSink(smtp_sink_server.port)
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+        smtp_sink_server.start()

@@ -1,6 +1,10 @@
-from django.contrib import admin
+from typing import Any
 
-from compensation.models import CompensationOffer
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from compensation.models import CompensationOffer, Incident
 
 
 @admin.register(CompensationOffer)
@@ -11,3 +15,23 @@ class CompensationOfferAdmin(admin.ModelAdmin[CompensationOffer]):
     raw_id_fields = ("complaint", "created_by")
     search_fields = ("complaint__reference",)
     show_full_result_count = False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin[Incident]):
+    list_display = ("title", "severity", "started_at", "ended_at", "ongoing")
+    list_filter = ("severity",)
+    search_fields = ("title",)
+    date_hierarchy = "started_at"
+    filter_horizontal = ("products",)
+    readonly_fields = ("created_by",)
+
+    @admin.display(boolean=True, description=_("ongoing"))
+    def ongoing(self, obj: Incident) -> bool:
+        return obj.is_ongoing
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        # Whoever declares the incident here is recorded as having declared it.
+        if not change and request.user.is_authenticated:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

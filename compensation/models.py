@@ -92,3 +92,51 @@ class CompensationOffer(models.Model):
         if self.duration_days:
             return f"{self.get_kind_display()} {self.duration_days} d"
         return str(self.get_kind_display())
+
+
+class IncidentSeverity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+
+
+class Incident(models.Model):
+    """An outage or another failure of ours that affected the customers of some products, for a time window
+    (``ended_at`` empty: still going on). Complaints about it are linked to it."""
+
+    title = models.CharField(_("title"), max_length=200)
+    public_description = models.TextField(_("what happened, as customers read it"))
+    products = models.ManyToManyField(
+        "customers.Product", related_name="incidents", verbose_name=_("affected products")
+    )
+    severity = models.CharField(_("severity"), max_length=16, choices=IncidentSeverity, default=IncidentSeverity.MAJOR)
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    created_at = models.DateTimeField(_("declared"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="incident_ends_after_it_starts",
+            ),
+            models.CheckConstraint(condition=Q(severity__in=IncidentSeverity.values), name="incident_severity_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.ended_at is None

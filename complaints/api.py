@@ -4,13 +4,14 @@ from typing import Any
 
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from compensation.models import Incident
 from complaints import selectors, services
 from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Outcome, RootCause, Status
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
@@ -121,6 +122,11 @@ class LetterSerializer(serializers.ModelSerializer[Letter]):
         )
 
 
+class IncidentRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
 class ComplaintDetailSerializer(ComplaintListSerializer):
     customer_phone = serializers.CharField(source="customer.phone")
     order_number = serializers.SerializerMethodField()
@@ -128,6 +134,7 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
     letters = LetterSerializer(many=True)
     merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True)
     related = serializers.SlugRelatedField[Complaint](slug_field="reference", many=True, read_only=True)
+    incident = serializers.SerializerMethodField()
 
     class Meta(ComplaintListSerializer.Meta):
         fields = (  # type: ignore[assignment]
@@ -145,10 +152,19 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
             "letters",
             "merged_into",
             "related",
+            "incident",
         )
 
     def get_order_number(self, obj: Complaint) -> str | None:
         return obj.purchase.order_number if obj.purchase else None
+
+    @extend_schema_field(IncidentRefSerializer(allow_null=True))
+    def get_incident(self, obj: Complaint) -> dict[str, Any] | None:
+        """The linked incident as {"id", "title"}, or null (one small query, only when linked)."""
+        if obj.incident_id is None:
+            return None
+        found = Incident.objects.filter(pk=obj.incident_id).values_list("id", "title").first()
+        return {"id": found[0], "title": found[1]} if found else None
 
 
 class MessageSerializer(serializers.Serializer[Any]):

@@ -154,6 +154,14 @@ class Complaint(models.Model):
         verbose_name=_("assignee"),
     )
 
+    incident = models.ForeignKey(
+        "compensation.Incident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("incident"),
+    )
     team = models.ForeignKey(
         "complaints.Team",
         on_delete=models.SET_NULL,
@@ -246,6 +254,7 @@ class Complaint(models.Model):
             models.Index(fields=["status", "-received_at"], name="complaint_status_received"),
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
             models.Index(fields=["team", "status"], name="complaint_team_status"),
+            models.Index(fields=["incident", "status"], name="complaint_incident_status"),
             models.Index(fields=["received_at"], name="complaint_received"),
             # SLA watchers look only at complaints still owing an answer or a resolution.
             models.Index(
@@ -385,14 +394,16 @@ class ComplaintEvent(models.Model):
 
     @property
     def field_change(self) -> tuple[str, str, str] | None:
-        """For a recorded change of priority, category or team: (field, old, new), in the reader's language."""
+        """For a recorded change of priority, category, team or incident: (field, old, new), in the reader's
+        language."""
         field = self.data.get("field")
         labels: dict[str, dict[str, Any]] = {
             "priority": dict(Priority.choices),
             "category": dict(Category.choices),
             "team": {"": "—"},  # teams are recorded by name; "" is no team
+            "incident": {"": "—"},  # incidents by title; "" is none
         }
-        names = {"priority": _("priority"), "category": _("category"), "team": _("team")}
+        names = {"priority": _("priority"), "category": _("category"), "team": _("team"), "incident": _("incident")}
         if field not in labels:
             return None
         old, new = self.data.get("from", ""), self.data.get("to", "")

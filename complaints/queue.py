@@ -25,6 +25,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compensation.models import Incident
 from complaints.models import (
     NO_DUE,
     OPEN_STATUSES,
@@ -95,11 +96,15 @@ class Sort:
 
 UNASSIGNED = "unassigned"
 NO_TEAM = "none"
+NO_INCIDENT = "none"
+# The queue's incident filter offers every ongoing incident and this many of the latest ended ones.
+QUEUE_ENDED_INCIDENTS = 50
 
 
 @dataclass(frozen=True)
 class QueueOptions:
-    """The filter choices that come from the database: (id, name) of products, assignable staff and teams.
+    """The filter choices that come from the database: (id, name) of products, assignable staff and teams, and
+    (id, "title (start date)") of incidents, the ongoing ones first.
 
     The same for everyone who may open the queue, and free of translated text (the "Any" entries are added
     per request, in the reader's language), so one cached copy serves every person and language.
@@ -108,10 +113,11 @@ class QueueOptions:
     products: tuple[tuple[int, str], ...] = ()
     assignees: tuple[tuple[int, str], ...] = ()
     teams: tuple[tuple[int, str], ...] = ()
+    incidents: tuple[tuple[int, str], ...] = ()
 
 
 # The cached ``QueueOptions`` (see ``selectors.queue_filter_options``) carry the version they were read at;
-# any change to products, teams or who may handle complaints moves the version on, so the next page reads
+# any change to products, teams, incidents or who may handle complaints moves the version on, so the next page reads
 # them afresh. The time limit only bounds a change made where these receivers are not loaded (a shell).
 QUEUE_OPTIONS_KEY = "queue-options"
 QUEUE_OPTIONS_VERSION_KEY = "queue-options-version"
@@ -140,6 +146,7 @@ class QueueFilterForm(forms.Form):
     team = forms.ChoiceField(label=_("Team"), required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     sla = forms.ChoiceField(label=_("SLA"), choices=[("", _("Any")), *SlaState.CHOICES], required=False)
+    incident = forms.ChoiceField(label=_("Incident"), required=False)
     received_from = forms.DateField(label=_("Received from"), required=False)
     received_to = forms.DateField(label=_("Received to"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=Sort.CHOICES, required=False)
@@ -157,6 +164,11 @@ class QueueFilterForm(forms.Form):
             (UNASSIGNED, _("Unassigned")),
             *((str(pk), name) for pk, name in options.assignees),
         ]
+        cast(forms.ChoiceField, self.fields["incident"]).choices = [
+            ("", _("Any")),
+            (NO_INCIDENT, _("Not linked to an incident")),
+            *((str(pk), label) for pk, label in options.incidents),
+        ]
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,7 @@ class QueueParams:
     team: str = ""
     assignee: str = ""
     sla: str = ""
+    incident: str = ""
     received_from: date | None = None
     received_to: date | None = None
     sort: str = Sort.NEWEST
@@ -306,6 +319,10 @@ def queue_filter(*, params: QueueParams, user: User, now: datetime) -> Q:
         condition &= _due_soon(now)
     elif params.sla == SlaState.OK:
         condition &= _sla_ok(now)
+    if params.incident == NO_INCIDENT:
+        condition &= Q(incident__isnull=True)
+    elif params.incident:
+        condition &= Q(incident_id=int(params.incident))
     if params.received_from:
         condition &= Q(received_at__gte=_start_of(params.received_from))
     if params.received_to:
@@ -534,6 +551,7 @@ _ASSIGNEE_FIELDS = frozenset({"username", "first_name", "last_name", "is_active"
 
 @receiver([post_save, post_delete], sender=Product, dispatch_uid="queue-options-product")
 @receiver([post_save, post_delete], sender=Team, dispatch_uid="queue-options-team")
+@receiver([post_save, post_delete], sender=Incident, dispatch_uid="queue-options-incident")
 @receiver(post_delete, sender=Group, dispatch_uid="queue-options-group")
 def _choices_changed(sender: type[Model], **kwargs: Any) -> None:
     queue_options_changed()

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    Case,
     CharField,
     Count,
     Exists,
@@ -19,14 +20,15 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from compensation.models import CompensationOffer, OfferStatus
+from compensation.models import CompensationOffer, Incident, OfferStatus
 from complaints.models import (
     OPEN_STATUSES,
     AgentDuty,
@@ -51,6 +53,7 @@ from complaints.permissions import (
     staff_user,
 )
 from complaints.queue import (
+    QUEUE_ENDED_INCIDENTS,
     QUEUE_OPTIONS_CACHE_SECONDS,
     QUEUE_OPTIONS_KEY,
     QUEUE_OPTIONS_VERSION_KEY,
@@ -322,7 +325,8 @@ def _queue_shared_counts_refresh(
 
 
 def _queue_options_read() -> QueueOptions:
-    """Products, teams and the people ``staff_assignable_users`` lists, in one round trip (UNION ALL)."""
+    """Products, teams, the people ``staff_assignable_users`` lists and the incidents to filter by (every
+    ongoing one, then the latest ended ones), in one round trip (UNION ALL)."""
 
     def text(value: str) -> Value:
         return Value(value, output_field=CharField())
@@ -338,9 +342,30 @@ def _queue_options_read() -> QueueOptions:
         .order_by()
         .values_list(text("user"), "pk", "username", "first_name", "last_name")
     )
+    incidents = (
+        Incident.objects.filter(
+            Q(ended_at__isnull=True) | Q(pk__in=incidents_latest_ended().values("pk")[:QUEUE_ENDED_INCIDENTS])
+        )
+        .order_by()
+        .values_list(
+            Case(
+                When(ended_at__isnull=True, then=text("incident-ongoing")),
+                default=text("incident-ended"),
+                output_field=CharField(),
+            ),
+            "pk",
+            "title",
+            # The start date (ISO, the site's time zone) and the sort key: free of any language.
+            Cast(TruncDate("started_at", tzinfo=timezone.get_default_timezone()), CharField()),
+            Cast(Coalesce("ended_at", "started_at"), CharField()),
+        )
+    )
     found: dict[str, list[tuple[str, int, str]]] = {"product": [], "team": [], "user": []}
-    for kind, pk, name, first_name, last_name in products.union(teams, people, all=True):
-        if kind == "user":  # sorted by username, shown by full name (as User.get_full_name() puts it)
+    latest: dict[str, list[tuple[str, int, str]]] = {"incident-ongoing": [], "incident-ended": []}
+    for kind, pk, name, first_name, last_name in products.union(teams, people, incidents, all=True):
+        if kind in latest:  # newest first: the ongoing ones by start, the ended ones by end
+            latest[kind].append((last_name, pk, f"{name} ({first_name})"))
+        elif kind == "user":  # sorted by username, shown by full name (as User.get_full_name() puts it)
             found[kind].append((name, pk, f"{first_name} {last_name}".strip() or name))
         else:
             found[kind].append((name, pk, name))
@@ -348,13 +373,18 @@ def _queue_options_read() -> QueueOptions:
         products=tuple((pk, label) for _key, pk, label in sorted(found["product"])),
         assignees=tuple((pk, label) for _key, pk, label in sorted(found["user"])),
         teams=tuple((pk, label) for _key, pk, label in sorted(found["team"])),
+        incidents=tuple(
+            (pk, label)
+            for kind in ("incident-ongoing", "incident-ended")
+            for _key, pk, label in sorted(latest[kind], reverse=True)
+        ),
     )
 
 
 def queue_filter_options(*, user: UserLike) -> QueueOptions:
-    """The queue filters' products, assignable staff and teams: read once, then from the cache (one round trip)
-    until any of them changes (``queue_options_changed``). Staff only; the lists hold names, no translations,
-    so the copy is the same for every reader and language."""
+    """The queue filters' products, assignable staff, teams and incidents: read once, then from the cache (one
+    round trip) until any of them changes (``queue_options_changed``). Staff only; the lists hold names, no
+    translations, so the copy is the same for every reader and language."""
     _require_staff(user)
     found = cache.get_many([QUEUE_OPTIONS_VERSION_KEY, QUEUE_OPTIONS_KEY])
     version = found.get(QUEUE_OPTIONS_VERSION_KEY)
@@ -839,3 +869,37 @@ def complaint_sla_alerts_for_staff(*, user: UserLike, complaint: Complaint) -> l
         if key not in shown or alert.level == SlaAlertLevel.BREACH:
             shown[key] = alert
     return sorted(shown.values(), key=lambda a: (a.level != SlaAlertLevel.BREACH, a.due_at))
+
+
+# --- incidents --------------------------------------------------------------------------------------------
+
+
+def incidents_latest_ended() -> QuerySet[Incident]:
+    """Ended incidents, the most recently ended first (slice it: the choice lists offer the latest few)."""
+    return Incident.objects.filter(ended_at__isnull=False).order_by("-ended_at", "-id")
+
+
+def incidents_for_choice(*, current_id: int | None = None) -> list[Incident]:
+    """The incidents a complaint may be linked to, in one query: every ongoing one (the latest start first),
+    then the latest ``QUEUE_ENDED_INCIDENTS`` ended ones (the latest end first); ``current_id`` (the complaint's
+    own incident) is always among them, however old."""
+    chosen = Q(ended_at__isnull=True) | Q(pk__in=incidents_latest_ended().values("pk")[:QUEUE_ENDED_INCIDENTS])
+    if current_id is not None:
+        chosen |= Q(pk=current_id)
+    rows = list(Incident.objects.filter(chosen).order_by("-started_at", "-id"))
+    ongoing = [incident for incident in rows if incident.ended_at is None]
+    ended = sorted(
+        (incident for incident in rows if incident.ended_at is not None),
+        key=lambda incident: (incident.ended_at, incident.pk),
+        reverse=True,
+    )
+    return ongoing + ended
+
+
+def complaint_incident_id_for_staff(*, user: UserLike, reference: str) -> int | None:
+    """The id of the incident the complaint is linked to (None: none), for staff. 404 when unknown."""
+    _require_staff(user)
+    found = Complaint.objects.filter(reference=reference).values_list("incident_id", flat=True)
+    if not found:
+        raise Http404
+    return found[0]

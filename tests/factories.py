@@ -30,10 +30,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 _roles = importlib.import_module("complaints.migrations.0002_roles_and_sla")
 _leads = importlib.import_module("complaints.migrations.0009_team_leads")
+_incidents = importlib.import_module("complaints.migrations.0014_incident_permissions")
 _ROLE_SPECS = {
-    AGENTS_GROUP: [_roles.AGENT_PERMISSIONS],
-    TEAM_LEADS_GROUP: [_roles.AGENT_PERMISSIONS, _leads.TEAM_LEAD_EXTRA],
-    MANAGERS_GROUP: [_roles.AGENT_PERMISSIONS, _roles.MANAGER_EXTRA, _leads.MANAGER_EXTRA],
+    AGENTS_GROUP: [_roles.AGENT_PERMISSIONS, {"compensation": _incidents.VIEW}],
+    TEAM_LEADS_GROUP: [_roles.AGENT_PERMISSIONS, _leads.TEAM_LEAD_EXTRA, {"compensation": _incidents.MANAGE}],
+    MANAGERS_GROUP: [
+        _roles.AGENT_PERMISSIONS,
+        _roles.MANAGER_EXTRA,
+        _leads.MANAGER_EXTRA,
+        {"compensation": _incidents.MANAGE},
+    ],
 }
 
 

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compensation.models import Incident
 from complaints.models import (
     Category,
     Complaint,
@@ -558,3 +559,41 @@ def complaint_change_field(
 def complaint_change_priority(*, complaint: Complaint | int, actor: User, priority: str, reason: str) -> Complaint:
     """Set the complaint's priority with a reason (see ``complaint_change_field``)."""
     return complaint_change_field(complaint=complaint, actor=actor, field="priority", value=priority, reason=reason)
+
+
+@transaction.atomic
+def complaint_set_incident(
+    *, complaint: Complaint | int, incident_id: int | None, actor: User, reason: str
+) -> Complaint:
+    """Link the complaint to an incident (or unlink it: ``incident_id=None``), with the reason on the timeline: a
+    staff-only ``FIELD_CHANGED`` event carrying ``{"field": "incident", "from": <title>, "to": <title>}`` ("" for
+    none). Raises ``ApplicationError`` for an unknown incident or a missing reason; linking it to the incident it
+    is linked to already changes and records nothing.
+    """
+    _require_handler(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Please give a reason for the change of incident."), extra={"field": "reason"})
+    incident = None
+    if incident_id is not None:
+        incident = Incident.objects.filter(pk=incident_id).first()
+        if incident is None:
+            raise ApplicationError(_("There is no such incident."), extra={"field": "incident"})
+    locked = _lock(complaint)
+    if locked.incident_id == incident_id:
+        return locked
+    previous = ""
+    if locked.incident_id is not None:
+        previous = Incident.objects.filter(pk=locked.incident_id).values_list("title", flat=True).first() or ""
+    locked.incident = incident
+    now = timezone.now()
+    _touch(locked, now, ["incident"])
+    ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=ComplaintEvent.Kind.FIELD_CHANGED,
+        author=actor,
+        body=reason,
+        data={"field": "incident", "from": previous, "to": incident.title if incident else ""},
+        created_at=now,
+    )
+    return locked

@@ -1,5 +1,6 @@
 """Teams and duty on the dashboard: the team leads' page (workload, duty switches, sharing out the unassigned
-complaints), the staff member's own duty switch in the header, and the team box on the complaint page.
+complaints), the staff member's own duty switch in the header, and the team and incident boxes on the complaint
+page.
 
 Thin: ``complaints.selectors`` reads, ``complaints.services`` writes and checks who may do what.
 """
@@ -16,11 +17,13 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from compensation.models import Incident
 from complaints import selectors, services
 from complaints.models import Complaint
 from complaints.permissions import can_lead_team, can_view_complaints, staff_user
@@ -64,6 +67,25 @@ class TeamChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["team"])
         field.choices = [("", gettext_lazy("No team")), *teams]
+
+
+class IncidentChangeForm(forms.Form):
+    incident = forms.TypedChoiceField(label=gettext_lazy("Incident"), required=False, coerce=int, empty_value=None)
+    reason = forms.CharField(label=gettext_lazy("Why"), max_length=2000)
+
+    def __init__(self, *args: Any, incidents: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["incident"])
+        field.choices = [("", gettext_lazy("Not linked to an incident")), *incidents]
+
+
+def incident_label(incident: Incident) -> str:
+    """How an incident is named in a select: its title and the day it started (as the queue filter names it)."""
+    return f"{incident.title} ({timezone.localdate(incident.started_at).isoformat()})"
+
+
+def _incident_choices(incidents: list[Incident]) -> list[tuple[int, str]]:
+    return [(incident.pk, incident_label(incident)) for incident in incidents]
 
 
 def _return_url(request: HttpRequest, default: str) -> str:
@@ -177,20 +199,46 @@ def complaint_change_team(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+@require_POST
+@staff_only
+def complaint_change_incident(request: HttpRequest, reference: str) -> HttpResponse:
+    """The complaint page's incident box: link the complaint to an incident (or unlink it), with a reason."""
+    current = selectors.complaint_incident_id_for_staff(user=request.user, reference=reference)
+    incidents = _incident_choices(selectors.incidents_for_choice(current_id=current))
+    return staff._perform(
+        request,
+        reference,
+        form=IncidentChangeForm(request.POST, incidents=incidents),
+        form_name="incident_form",
+        invalid=_("Choose the incident and say why."),
+        action=lambda complaint, actor, data: services.complaint_set_incident(
+            complaint=complaint, incident_id=data["incident"], actor=actor, reason=data["reason"]
+        ),
+        done=lambda data: _("Incident changed; the reason is on the timeline."),
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("teams/", teams_page, name="teams"),
     path("teams/<int:team_id>/distribute/", team_distribute, name="team_distribute"),
     path("teams/duty/<int:user_id>/", duty_member, name="duty_member"),
     path("duty/", duty_own, name="duty"),
     path("complaints/<str:reference>/team/", complaint_change_team, name="change_team"),
+    path("complaints/<str:reference>/incident/", complaint_change_incident, name="change_incident"),
 ]
 
 
 def detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
-    """The complaint page's team box: the complaint's team and the form to move it (one query)."""
+    """The complaint page's team box (the complaint's team and the form to move it: one query) and its incident
+    box (the linked incident and the form to change it: one query)."""
     teams = selectors.teams_for_choice()
+    incidents = selectors.incidents_for_choice(current_id=complaint.incident_id)
+    incident_choices = _incident_choices(incidents)
     return {
         "team_choices": teams,
         "team_name": dict(teams).get(complaint.team_id, "") if complaint.team_id else "",
         "team_form": TeamChangeForm(teams=teams, initial={"team": complaint.team_id}),
+        "incident_current": next((i for i in incidents if i.pk == complaint.incident_id), None),
+        "incident_choices": incident_choices,
+        "incident_form": IncidentChangeForm(incidents=incident_choices, initial={"incident": complaint.incident_id}),
     }

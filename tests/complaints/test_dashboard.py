@@ -364,8 +364,9 @@ def test_an_unknown_reference_is_not_found(bob_client: Client) -> None:
 # the canned responses for the reply composer (one query, however many there are), and the customer panel
 # (purchases, earlier complaints, compensation given: three queries, however long the history), the complaint
 # it was merged into with its duplicates and related complaints (one), the teams for the team box and the
-# signed-in member's duty switch in the header (two), and the promise warnings/breaches badge (one).
-DETAIL_MAX_QUERIES = 17
+# signed-in member's duty switch in the header (two), the promise warnings/breaches badge (one), and the
+# incident box (its incident and the ones to choose from: one).
+DETAIL_MAX_QUERIES = 18
 
 
 @pytest.mark.django_db

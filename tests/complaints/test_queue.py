@@ -467,6 +467,7 @@ SEARCH_EXTRA_QUERIES = 2
         {"q": "kettle", "sort": "priority", "sla": "ok", "priority": "normal", "assignee": "unassigned"},
         {"status": "new", "received_from": "2020-01-01", "sort": "oldest", "category": "defect"},
         {"team": "none", "channel": "web", "sort": "newest"},
+        {"incident": "none", "sort": "due"},
     ],
 )
 def test_the_queue_costs_the_same_few_queries_for_5_or_60_rows(

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from compensation.models import Incident
 from complaints.models import OPEN_STATUSES, Category, Complaint, Team
 from complaints.queue import QueueFilterForm, Sort, cursor_encode, queue_params
 from complaints.selectors import complaint_queue_counts, queue_filter_options, staff_assignable_users
@@ -225,10 +226,13 @@ def _normalised(html: str) -> str:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("data", [{}, {"status": "new", "team": "none", "product": "999", "sort": "due"}])
+@pytest.mark.parametrize(
+    "data", [{}, {"status": "new", "team": "none", "product": "999", "sort": "due", "incident": "none"}]
+)
 def test_select_boxes_are_built_as_djangos_own_widgets_build_them(agent_bob: Any, data: dict[str, str]) -> None:
     ProductFactory(code="kettle", name="Kettle & <b>co</b>")
     Team.objects.create(name='Team "A"')
+    Incident.objects.create(title="Mail <down> & out", public_description="Sorry.", started_at=timezone.now())
     form = QueueFilterForm(data, options=queue_filter_options(user=agent_bob))
     queue_params(form)
 

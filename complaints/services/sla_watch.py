@@ -17,6 +17,7 @@ bounds the look-ahead window the sweep reads. A complaint already past its due t
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -319,8 +320,14 @@ def sla_alert_handle(*, complaint_id: int, target: str, level: str, due_at: date
     return True
 
 
-def _sweep_level(watched: _Watched, *, level: str, now: datetime, batch: int) -> tuple[int, int]:
-    """Walk the candidates in batches by (due time, id); returns (acted on, looked at)."""
+# Hands one alert to be handled elsewhere (a worker): (complaint id, target, level, due time).
+AlertDispatcher = Callable[[int, str, str, datetime], None]
+
+
+def _sweep_level(
+    watched: _Watched, *, level: str, now: datetime, batch: int, dispatch: AlertDispatcher | None = None
+) -> tuple[int, int]:
+    """Walk the candidates in batches by (due time, id); returns (acted on or dispatched, looked at)."""
     acted = looked = 0
     after: tuple[datetime, int] | None = None
     due = watched.due_field
@@ -347,6 +354,11 @@ def _sweep_level(watched: _Watched, *, level: str, now: datetime, batch: int) ->
                 start = _promise_start(target=watched.target, due=due_at, received_at=received_at, next_minutes=minutes)
                 if _warning_at(due=due_at, start=start) > now:
                     continue
+            if dispatch is not None:
+                # No alert row is written until a worker handles it: a lost task is found again next minute.
+                dispatch(pk, watched.target, level, due_at)
+                acted += 1
+                continue
             try:
                 if sla_alert_handle(complaint_id=pk, target=watched.target, level=level, due_at=due_at, now=now):
                     acted += 1
@@ -357,14 +369,19 @@ def _sweep_level(watched: _Watched, *, level: str, now: datetime, batch: int) ->
         after = (rows[-1][1], rows[-1][0])
 
 
-def sla_sweep(*, now: datetime, batch: int = SWEEP_BATCH) -> dict[str, int]:
+def sla_sweep(*, now: datetime, batch: int = SWEEP_BATCH, dispatch: AlertDispatcher | None = None) -> dict[str, int]:
     """Warn about every promise at 75 % of its time and escalate every broken one, once each (see the module's
     docstring). Records the ``sla_sweep`` heartbeat with the counts, and returns them:
-    ``{"warnings", "breaches", "looked_at"}``."""
+    ``{"warnings", "breaches", "looked_at"}``.
+
+    With ``dispatch`` (the beat's sweep), each alert is handed to it instead of being handled here, so a minute's
+    sweep only reads the due complaints and the workers warn and escalate in parallel; the counts are then of alerts
+    handed over. ``sla_alert_handle`` stays the one place that acts, once per alert, however often it is handed
+    the same one."""
     counts = {"warnings": 0, "breaches": 0, "looked_at": 0}
     for watched in WATCHED:
         for level, key in ((SlaAlertLevel.BREACH, "breaches"), (SlaAlertLevel.WARNING, "warnings")):
-            acted, looked = _sweep_level(watched, level=level, now=now, batch=batch)
+            acted, looked = _sweep_level(watched, level=level, now=now, batch=batch, dispatch=dispatch)
             counts[key] += acted
             counts["looked_at"] += looked
     Heartbeat.objects.update_or_create(

@@ -36,6 +36,7 @@ from complaints.services import (
     sla_guard_unacknowledged,
     sla_health_check,
     sla_sweep,
+    sla_watch,
 )
 from complaints.transitions import Action
 from notifications.models import Heartbeat, Letter, LetterKind, LetterStatus
@@ -320,6 +321,67 @@ def test_the_sweep_costs_grow_with_the_complaints_due_not_with_all_open(
         counts = _sweep(T0 + 6 * H)
 
     assert counts["warnings"] == 5
+
+
+# --- the beat's sweep hands the alerts to the workers -------------------------------------------------------
+
+
+def test_the_beats_sweep_hands_each_alert_over_and_writes_nothing_itself(bob_on_duty: Any) -> None:
+    late = [_submit() for _ in range(3)]
+    handed: list[tuple[int, str, str, datetime]] = []
+    when = T0 + 9 * H
+
+    with time_machine.travel(when, tick=False):
+        counts = sla_sweep(now=when, dispatch=lambda *alert: handed.append(alert))
+
+    assert counts["breaches"] == len({pk for pk, _target, level, _due in handed if level == "breach"}) == 3
+    assert SlaAlert.objects.count() == 0, "nothing is recorded until a worker handles the alert"
+    assert not ComplaintEvent.objects.filter(kind=ComplaintEvent.Kind.ESCALATED).exists()
+
+    # A worker handles each alert; one handed over twice (a sweep re-sent it) is still handled once.
+    with time_machine.travel(when + timedelta(seconds=5), tick=False):
+        done = [
+            sla_watch.sla_alert_handle(complaint_id=pk, target=target, level=level, due_at=due, now=when)
+            for pk, target, level, due in [*handed, *handed]
+        ]
+    assert done.count(True) == len(handed)
+    for complaint in late:
+        assert len(_events(complaint, ComplaintEvent.Kind.ESCALATED)) == 1
+    assert len(_letters(LetterKind.ESCALATION)) == 3
+
+
+def test_an_alert_lost_on_the_way_to_a_worker_is_handed_over_again(bob_on_duty: Any) -> None:
+    complaint = _submit()
+    when = T0 + 9 * H
+    with time_machine.travel(when, tick=False):
+        sla_sweep(now=when, dispatch=lambda *alert: None)  # the broker lost every task
+
+    handed: list[tuple[int, str, str, datetime]] = []
+    later = when + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        sla_sweep(now=later, dispatch=lambda *alert: handed.append(alert))
+    assert {pk for pk, *_rest in handed} == {complaint.pk}
+
+
+@pytest.mark.parametrize("due_count", [5, 50])
+def test_the_beats_sweep_reads_the_due_complaints_in_a_fixed_number_of_queries(
+    bob_on_duty: Any, due_count: int, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(due_count):
+        _submit()
+    when = T0 + 9 * H
+    with time_machine.travel(when, tick=False), django_assert_max_num_queries(12):
+        counts = sla_sweep(now=when, dispatch=lambda *alert: None)
+    assert counts["breaches"] >= due_count
+
+
+def test_the_beats_sweep_task_escalates_through_the_alert_task(bob_on_duty: Any) -> None:
+    complaint = _submit()
+    with time_machine.travel(T0 + 9 * H, tick=False):
+        tasks.sla_sweep_task.delay()  # eager here: each alert task runs at once
+
+    assert len(_events(complaint, ComplaintEvent.Kind.ESCALATED)) == 1
+    assert SlaAlert.objects.filter(complaint=complaint, level="breach").exists()
 
 
 # --- the unanswered guard ---------------------------------------------------------------------------------

@@ -185,6 +185,29 @@ def _touch(complaint: Complaint, now: datetime, fields: list[str]) -> None:
     complaint.save(update_fields=[*fields, "updated_at"])
 
 
+def _record_field_change(
+    *,
+    complaint: Complaint,
+    actor: User | None,
+    field: str,
+    old: str,
+    new: str,
+    reason: str = "",
+    now: datetime,
+    **extra: Any,
+) -> ComplaintEvent:
+    """The staff-only ``FIELD_CHANGED`` timeline event every change of a field writes: who, when, old → new, why
+    (``data``: ``{"field", "from", "to", **extra}``)."""
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEvent.Kind.FIELD_CHANGED,
+        author=actor,
+        body=reason,
+        data={"field": field, "from": old, "to": new, **extra},
+        created_at=now,
+    )
+
+
 def _lock(complaint: Complaint | int) -> Complaint:
     pk = complaint if isinstance(complaint, int) else complaint.pk
     return Complaint.objects.select_for_update(of=("self",)).select_related("customer", "assignee").get(pk=pk)
@@ -545,13 +568,15 @@ def complaint_change_field(
         )
     fields = sla_schedule(locked, now, customer_wrote_at=customer_wrote_at)
     _touch(locked, now, [field, *fields])
-    ComplaintEvent.objects.create(
+    _record_field_change(
         complaint=locked,
-        kind=ComplaintEvent.Kind.FIELD_CHANGED,
-        author=actor,
-        body=reason,
-        data={"field": field, "from": previous, "to": value, "due": sla_due_iso(locked)},
-        created_at=now,
+        actor=actor,
+        field=field,
+        old=previous,
+        new=value,
+        reason=reason,
+        now=now,
+        due=sla_due_iso(locked),
     )
     return locked
 
@@ -588,12 +613,13 @@ def complaint_set_incident(
     locked.incident = incident
     now = timezone.now()
     _touch(locked, now, ["incident"])
-    ComplaintEvent.objects.create(
+    _record_field_change(
         complaint=locked,
-        kind=ComplaintEvent.Kind.FIELD_CHANGED,
-        author=actor,
-        body=reason,
-        data={"field": "incident", "from": previous, "to": incident.title if incident else ""},
-        created_at=now,
+        actor=actor,
+        field="incident",
+        old=previous,
+        new=incident.title if incident else "",
+        reason=reason,
+        now=now,
     )
     return locked

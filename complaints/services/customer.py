@@ -20,6 +20,7 @@ from complaints.services.core import (
     _lock,
     _notify_assignee,
     _queue_customer_letter,
+    _record_field_change,
     _touch,
     reference_next,
     sla_due_iso,
@@ -280,17 +281,15 @@ def complaint_reopen_by_customer(*, complaint: Complaint | int, reason: str) -> 
         previous = locked.priority
         locked.priority = Priority.HIGH
         _touch(locked, now, ["priority", *sla_schedule(locked, now)])
-        ComplaintEvent.objects.create(
+        _record_field_change(
             complaint=locked,
-            kind=ComplaintEvent.Kind.FIELD_CHANGED,
-            data={
-                "field": "priority",
-                "from": previous,
-                "to": Priority.HIGH,
-                "appeal": True,
-                "due": sla_due_iso(locked),
-            },
-            created_at=now,
+            actor=None,
+            field="priority",
+            old=previous,
+            new=Priority.HIGH,
+            now=now,
+            appeal=True,
+            due=sla_due_iso(locked),
         )
     _notify_assignee(complaint=locked, kind=LetterKind.CUSTOMER_REPLIED, key=f"event:{event.pk}", message=reason)
     return locked

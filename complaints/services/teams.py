@@ -28,7 +28,7 @@ from complaints.models import (
     complaint_sla_due_key,
 )
 from complaints.permissions import can_handle_complaints, can_lead_team, can_view_reports
-from complaints.services.core import _lock, _require_handler, _touch
+from complaints.services.core import _lock, _record_field_change, _require_handler, _touch
 from config.exceptions import ApplicationError, PermissionRefused
 
 # Sorts "never given a complaint" before any real time.
@@ -219,13 +219,8 @@ def complaint_change_team(*, complaint: Complaint | int, team_id: int | None, ac
     locked.team = team
     now = timezone.now()
     _touch(locked, now, ["team"])
-    ComplaintEvent.objects.create(
-        complaint=locked,
-        kind=ComplaintEvent.Kind.FIELD_CHANGED,
-        author=actor,
-        body=reason,
-        data={"field": "team", "from": previous, "to": team.name if team else ""},
-        created_at=now,
+    _record_field_change(
+        complaint=locked, actor=actor, field="team", old=previous, new=team.name if team else "", reason=reason, now=now
     )
     if team is not None and locked.is_open:
         assignee_id = locked.assignee_id

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from compensation.models import Incident
 from complaints import selectors, services
 from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Outcome, RootCause, Status
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
@@ -160,11 +159,9 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
 
     @extend_schema_field(IncidentRefSerializer(allow_null=True))
     def get_incident(self, obj: Complaint) -> dict[str, Any] | None:
-        """The linked incident as {"id", "title"}, or null (one small query, only when linked)."""
-        if obj.incident_id is None:
-            return None
-        found = Incident.objects.filter(pk=obj.incident_id).values_list("id", "title").first()
-        return {"id": found[0], "title": found[1]} if found else None
+        """The linked incident as {"id", "title"}, or null (joined by ``complaint_get_for_staff``)."""
+        incident = obj.incident
+        return {"id": incident.pk, "title": incident.title} if incident is not None else None
 
 
 class MessageSerializer(serializers.Serializer[Any]):

@@ -114,7 +114,7 @@ def complaint_get_for_staff(*, user: UserLike, reference: str) -> Complaint:
     )
     letters = Letter.objects.order_by("created_at", "id")
     complaint = (
-        Complaint.objects.select_related("customer", "assignee", "purchase__product", "product")
+        Complaint.objects.select_related("customer", "assignee", "purchase__product", "product", "incident")
         .prefetch_related(
             Prefetch("events", queryset=events),
             Prefetch("letters", queryset=letters),

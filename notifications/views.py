@@ -11,8 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints.permissions import staff_user
-from complaints.views.staff import staff_required
-from complaints.views.teams import leads_only
+from complaints.views.access import leads_required, staff_required
 from notifications import services
 from notifications.models import InboundMailStatus, Letter, LetterStatus
 from notifications.selectors import inbound_mail_list_for_staff, operations_overview, sla_health
@@ -42,7 +41,7 @@ OPERATIONS_REFRESH_SECONDS = 30
 
 
 @require_GET
-@leads_only
+@leads_required
 def operations(request: HttpRequest) -> HttpResponse:
     overview = operations_overview(user=staff_user(request.user), now=timezone.now())
     response = render(
@@ -55,7 +54,7 @@ def operations(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@leads_only
+@leads_required
 def letter_resend(request: HttpRequest, letter_id: int) -> HttpResponse:
     status = Letter.objects.filter(pk=letter_id).values_list("status", flat=True).first()
     if status is None:
@@ -72,7 +71,7 @@ def letter_resend(request: HttpRequest, letter_id: int) -> HttpResponse:
 
 
 @require_POST
-@leads_only
+@leads_required
 def letters_resend_failed(request: HttpRequest) -> HttpResponse:
     count = services.letters_resend_failed()
     if count:
@@ -87,7 +86,7 @@ def letters_resend_failed(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@leads_only
+@leads_required
 def health(request: HttpRequest) -> HttpResponse:
     report = sla_health(user=staff_user(request.user), now=timezone.now())
     return render(request, "dashboard/health.html", {"health": report})

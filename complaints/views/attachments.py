@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from complaints.attachments import ALLOWED_TYPES, attachment_get_for_customer, attachment_get_for_staff
 from complaints.models import Attachment
-from complaints.views.staff import staff_required
+from complaints.views.access import staff_required
 
 logger = logging.getLogger(__name__)
 

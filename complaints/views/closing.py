@@ -2,11 +2,8 @@
 "What keeps going wrong" (root causes, outcomes, products and corrective actions over a date range)."""
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -17,27 +14,15 @@ from compensation.models import OfferStatus
 from complaints import selectors
 from complaints.forms import ImprovementRangeForm, TransitionForm
 from complaints.models import Complaint
-from complaints.permissions import can_handle_complaints, can_view_reports
+from complaints.permissions import can_handle_complaints
 from complaints.transitions import Action, allowed_actions
+from complaints.views.access import reports_required
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 # An outcome the customer seems happy with: the close form suggests "accepted" (staff still decide).
 SATISFIED_RATING = 4
 ACCEPTED_OFFER_STATUSES = (OfferStatus.ACCEPTED, OfferStatus.FULFILLED)
-
-
-def reports_required(view: View) -> View:
-    """Sign in first (redirect to the login page), then 403 for anyone who is not a manager."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not can_view_reports(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
 
 
 def customer_seems_satisfied(complaint: Complaint) -> bool:

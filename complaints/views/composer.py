@@ -16,6 +16,7 @@ from complaints.forms import StaffMessageForm
 from complaints.permissions import staff_user
 from complaints.selectors import complaint_get_for_handler
 from complaints.views import staff
+from complaints.views.access import staff_required
 
 # What the check reads of a reply: the reply form's own limit.
 CHECK_MAX_CHARS = 10_000
@@ -26,7 +27,7 @@ def _hints_json(hints: list[ApologyHint]) -> list[dict[str, str]]:
 
 
 @require_GET
-@staff.staff_required
+@staff_required
 def complaint_canned(request: HttpRequest, reference: str, canned_id: int) -> JsonResponse:
     """A canned response filled in for this complaint, for the composer to insert."""
     complaint = complaint_get_for_handler(user=request.user, reference=reference)
@@ -38,7 +39,7 @@ def complaint_canned(request: HttpRequest, reference: str, canned_id: int) -> Js
 
 
 @require_POST
-@staff.staff_required
+@staff_required
 def complaint_apology_check(request: HttpRequest, reference: str) -> JsonResponse:
     """The apology check's hints on a draft reply (form field ``body``). Advice only: nothing is saved."""
     complaint = complaint_get_for_handler(user=request.user, reference=reference)
@@ -48,7 +49,7 @@ def complaint_apology_check(request: HttpRequest, reference: str) -> JsonRespons
 
 
 @require_POST
-@staff.staff_required
+@staff_required
 def complaint_reply_checked(request: HttpRequest, reference: str) -> HttpResponse:
     """The reply form's action: the plain reply, after a second look when the apology check has advice.
 

@@ -6,8 +6,7 @@ list that include the duplicates' (each marked with the duplicate's reference).
 """
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from complaints import selectors, services
 from complaints.models import Complaint
+from complaints.views.access import staff_required
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -34,24 +34,12 @@ class LinkForm(forms.Form):
     other = forms.CharField(label=gettext_lazy("Related complaint (reference number)"), max_length=20)
 
 
-def _staff_only(view: View) -> View:
-    """``staff.staff_required``, looked up per request: ``staff`` imports this module, so not at import time."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        from complaints.views import staff
-
-        return staff.staff_required(view)(request, *args, **kwargs)
-
-    return cast(View, wrapper)
-
-
 def _reference(value: str) -> str:
     return value.strip().upper()
 
 
 @require_POST
-@_staff_only
+@staff_required
 def complaint_merge(request: HttpRequest, reference: str) -> HttpResponse:
     """Merge this complaint into the one named in the form; a refusal comes back with the message and the input."""
     from complaints.views import staff
@@ -73,7 +61,7 @@ def complaint_merge(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@_staff_only
+@staff_required
 def complaint_link(request: HttpRequest, reference: str) -> HttpResponse:
     from complaints.views import staff
 
@@ -91,7 +79,7 @@ def complaint_link(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@_staff_only
+@staff_required
 def complaint_unlink(request: HttpRequest, reference: str) -> HttpResponse:
     from complaints.views import staff
 

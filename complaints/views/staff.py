@@ -1,14 +1,11 @@
 """The support staff's dashboard: the queue and the complaint page. Thin: selectors read, services write."""
 
 from collections.abc import Callable, Sequence
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -25,7 +22,7 @@ from complaints.apology import ApologyHint
 from complaints.canned import canned_get, canned_groups, canned_render
 from complaints.forms import FieldChangeForm, QueueBulkForm, StaffMessageForm, StaffOfferForm, TransitionForm
 from complaints.models import Category, Priority
-from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
+from complaints.permissions import can_handle_complaints, staff_user
 from complaints.queue import (
     QueueFilterForm,
     Tab,
@@ -37,24 +34,12 @@ from complaints.queue import (
 )
 from complaints.transitions import Action, allowed_actions
 from complaints.views import closing, merge, navigation, teams
+from complaints.views.access import staff_required
 from config.exceptions import ApplicationError
 
 QUEUE_PAGE_SIZE = 50
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
-
-
-def staff_required(view: View) -> View:
-    """Sign in first (redirect to the login page), then 403 for anyone who is not support staff."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not can_view_complaints(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
 
 
 @require_GET

@@ -6,13 +6,10 @@ Thin: ``complaints.selectors`` reads, ``complaints.services`` writes and checks 
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -26,33 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 from compensation.models import Incident
 from complaints import selectors, services
 from complaints.models import Complaint
-from complaints.permissions import can_lead_team, can_view_complaints, staff_user
+from complaints.permissions import staff_user
 
 # The complaint page's module imports this one, so it is used at call time only (never while importing).
 from complaints.views import staff
+from complaints.views.access import leads_required, staff_required
 from config.exceptions import ApplicationError
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
-
-
-def _only(check: Callable[[Any], bool]) -> Callable[[View], View]:
-    """Sign in first (redirect to the login page), then 403 for anyone ``check`` refuses."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not check(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return cast(View, wrapper)
-
-    return decorator
-
-
-staff_only = _only(can_view_complaints)
-leads_only = _only(can_lead_team)
 
 
 class DutyForm(forms.Form):
@@ -105,7 +83,7 @@ def _duty_message(on_duty: bool) -> str:
 
 
 @require_GET
-@leads_only
+@leads_required
 def teams_page(request: HttpRequest) -> HttpResponse:
     """Teams and duty: who is on duty, how loaded each member is, and what waits unassigned."""
     workload = selectors.team_workload(user=request.user)
@@ -113,7 +91,7 @@ def teams_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_only
+@staff_required
 def duty_own(request: HttpRequest) -> HttpResponse:
     """The signed-in staff member goes on or off duty (the switch in the header)."""
     me = staff_user(request.user)
@@ -133,7 +111,7 @@ def duty_own(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@leads_only
+@leads_required
 def duty_member(request: HttpRequest, user_id: int) -> HttpResponse:
     """A team lead or manager puts a member on or off duty (the teams page)."""
     me = staff_user(request.user)
@@ -156,7 +134,7 @@ def duty_member(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-@leads_only
+@leads_required
 def team_distribute(request: HttpRequest, team_id: int) -> HttpResponse:
     """Share out the team's unassigned open complaints among its members on duty."""
     try:
@@ -183,7 +161,7 @@ def team_distribute(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_only
+@staff_required
 def complaint_change_team(request: HttpRequest, reference: str) -> HttpResponse:
     """The complaint page's team box: move the complaint to another team, with a reason."""
     return staff._perform(
@@ -200,7 +178,7 @@ def complaint_change_team(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@staff_only
+@staff_required
 def complaint_change_incident(request: HttpRequest, reference: str) -> HttpResponse:
     """The complaint page's incident box: link the complaint to an incident (or unlink it), with a reason."""
     current = selectors.complaint_incident_id_for_staff(user=request.user, reference=reference)

@@ -28,7 +28,8 @@ from aiosmtpd.controller import Controller
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 # The test process's cache lives in Redis db 14 and is flushed before every test; the broker must not be there.
-BROKER_REDIS_DB = 15
+# Two checkouts testing side by side on one Redis give each its own broker database.
+BROKER_REDIS_DB = int(os.environ.get("AMENDS_TEST_BROKER_DB", "15"))
 WORKER_READY_TIMEOUT = 60.0
 
 

@@ -53,7 +53,7 @@ bench: $(VENV)/.dev
 
 ## messages: refresh the en and ru catalogues from the code and templates, then compile them.
 messages: $(VENV)/.dev
-	$(PY) manage.py makemessages -l en -l ru --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l en -l ru --ignore=.venv --ignore=var --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

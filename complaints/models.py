@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,13 +92,31 @@ NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 
-def complaint_sla_due_key() -> Coalesce:
-    """The next due time still owed: the first response until it is given, then the resolution.
+def complaint_sla_due_key() -> Least:
+    """The next due time still owed: the earliest of the first response (until it is given), the next response
+    (after the customer wrote, until we answer) and the resolution.
 
-    Shared by the queue's sort and its index, which PostgreSQL uses only when the two expressions are equal.
+    Shared by the queue's sort and its indexes, which PostgreSQL uses only when the expressions are equal. Each
+    part is coalesced, since SQLite's ``MIN()`` of several values is NULL when one of them is.
     """
     owed_first = When(first_responded_at__isnull=True, first_response_due__isnull=False, then=F("first_response_due"))
-    return Coalesce(Case(owed_first, default=F("resolution_due")), Value(NO_DUE))
+    return Least(
+        Case(owed_first, default=Value(NO_DUE)),
+        Coalesce(F("next_response_due"), Value(NO_DUE)),
+        Coalesce(F("resolution_due"), Value(NO_DUE)),
+    )
+
+
+def complaint_owed_due_q(**lookup: Any) -> Q:
+    """A promise still owed by an open complaint's row whose due time matches ``lookup`` (e.g. ``lt=now``,
+    ``range=(now, soon)``): the first response until given, the next response, the resolution. Each arm is
+    answered by the partial index on its due time."""
+    [(op, value)] = lookup.items()
+    return Q(status__in=list(OPEN_STATUSES)) & (
+        Q(first_responded_at__isnull=True, **{f"first_response_due__{op}": value})
+        | Q(**{f"next_response_due__{op}": value})
+        | Q(**{f"resolution_due__{op}": value})
+    )
 
 
 def complaint_priority_rank() -> Case:
@@ -276,7 +294,14 @@ class Complaint(models.Model):
             # migration 0005 on PostgreSQL only (SQLite, the embedded mode, has no full-text index).
             # The queue's tab counts: one index-only scan over open complaints reads every column they test.
             models.Index(
-                fields=["status", "assignee", "first_responded_at", "first_response_due", "resolution_due"],
+                fields=[
+                    "status",
+                    "assignee",
+                    "first_responded_at",
+                    "first_response_due",
+                    "next_response_due",
+                    "resolution_due",
+                ],
                 condition=Q(status__in=["new", "in_progress", "awaiting_customer"]),
                 name="complaint_open_sla",
             ),

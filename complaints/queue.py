@@ -37,13 +37,14 @@ from complaints.models import (
     SavedFilter,
     Status,
     Team,
+    complaint_owed_due_q,
     complaint_priority_rank,
     complaint_sla_due_key,
 )
 from config.exceptions import ApplicationError
 from customers.models import Product
 
-# "Due soon": a first response or a resolution is owed within this long.
+# "Due soon": a first response, a next response or a resolution is owed within this long.
 DUE_SOON = timedelta(hours=1)
 # The text-search configuration of the index: no stemming, so English and Russian words match alike
 # (whole words, or their beginnings through prefix queries).
@@ -216,15 +217,11 @@ class RowSla:
 
 def complaint_sla(complaint: Complaint, *, now: datetime) -> RowSla:
     """Computed from the row's own fields (no query): breached if a due time passed while still owed."""
-    owed: list[datetime] = []
-    if complaint.status in OPEN_STATUSES:
-        if complaint.first_responded_at is None and complaint.first_response_due is not None:
-            owed.append(complaint.first_response_due)
-        if complaint.resolution_due is not None:
-            owed.append(complaint.resolution_due)
-    if not owed:
+    if complaint.status not in OPEN_STATUSES:
         return RowSla(state="", due=None, remaining=None)
-    due = min(owed)
+    due = row_sla_due_key(complaint)
+    if due == NO_DUE:
+        return RowSla(state="", due=None, remaining=None)
     remaining = due - now
     if remaining < timedelta(0):
         state = SlaState.BREACHED
@@ -240,16 +237,12 @@ def _open() -> Q:
 
 
 def _breached(now: datetime) -> Q:
-    return _open() & (Q(first_responded_at__isnull=True, first_response_due__lt=now) | Q(resolution_due__lt=now))
+    return complaint_owed_due_q(lt=now)
 
 
 def _due_soon(now: datetime) -> Q:
-    soon = now + DUE_SOON
     # Not breached means nothing owed is before ``now``: the ranges let the partial due-time indexes answer.
-    owed_soon = Q(first_responded_at__isnull=True, first_response_due__range=(now, soon)) | Q(
-        resolution_due__range=(now, soon)
-    )
-    return _open() & owed_soon & ~_breached(now)
+    return complaint_owed_due_q(range=(now, now + DUE_SOON)) & ~_breached(now)
 
 
 def _sla_ok(now: datetime) -> Q:
@@ -483,9 +476,8 @@ def cursor_encode(complaint: Complaint, sort: str) -> str:
 
 def row_sla_due_key(complaint: Complaint) -> datetime:
     """The due-soonest sort key of a loaded row, as ``complaint_sla_due_key`` computes it in SQL."""
-    if complaint.first_responded_at is None and complaint.first_response_due is not None:
-        return complaint.first_response_due
-    return complaint.resolution_due or NO_DUE
+    first = complaint.first_response_due if complaint.first_responded_at is None else None
+    return min(first or NO_DUE, complaint.next_response_due or NO_DUE, complaint.resolution_due or NO_DUE)
 
 
 def cursor_after(cursor: str, sort: str) -> Q | None:

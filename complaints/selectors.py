@@ -42,6 +42,7 @@ from complaints.models import (
     Status,
     Team,
     TeamMember,
+    complaint_owed_due_q,
     complaint_sla_due_key,
 )
 from complaints.permissions import (
@@ -209,6 +210,7 @@ QUEUE_ROW_FIELDS = (
     "updated_at",
     "first_responded_at",
     "first_response_due",
+    "next_response_due",
     "resolution_due",
     "customer__name",
     "customer__email",
@@ -495,10 +497,8 @@ class TeamWorkload:
 
 
 def _breached_open(now: datetime) -> Q:
-    """Open and past the resolution due time, or past the first response due time still unanswered."""
-    return Q(status__in=OPEN_STATUSES) & (
-        Q(first_responded_at__isnull=True, first_response_due__lt=now) | Q(resolution_due__lt=now)
-    )
+    """Open and past a due time still owed (first response, next response or resolution)."""
+    return complaint_owed_due_q(lt=now)
 
 
 def team_workload(*, user: UserLike, now: datetime | None = None) -> list[TeamWorkload]:

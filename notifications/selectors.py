@@ -30,9 +30,12 @@ def inbound_mail_list_for_staff(*, statuses: Sequence[str], limit: int = 100) ->
 # --- the operations page ------------------------------------------------------------------------------
 
 SLA_SWEEP_HEARTBEAT = "sla_sweep"
+SLA_SWEEP_FULL_HEARTBEAT = "sla_sweep_full"
 SLA_GUARD_HEARTBEAT = "sla_guard"
 # A beat is late when it has not run for this long (the jobs run every minute, workers every 30 s).
 SLA_SWEEP_LATE_AFTER = timedelta(minutes=3)
+# The sweep's full pass (every overdue complaint, not only the last hour's) runs every 15 minutes.
+SLA_SWEEP_FULL_LATE_AFTER = timedelta(minutes=30)
 LETTER_SWEEPER_LATE_AFTER = timedelta(minutes=3)
 WORKER_LATE_AFTER = timedelta(minutes=2)
 FAILED_LETTERS_SHOWN = 50
@@ -107,32 +110,22 @@ def _heartbeat_status(
     )
 
 
+# The jobs Celery beat runs, each with the name of its heartbeat and how long it may be silent.
+_BEAT_JOBS: tuple[tuple[str, Promise, timedelta], ...] = (
+    (SLA_SWEEP_HEARTBEAT, _("Promise sweep (every minute)"), SLA_SWEEP_LATE_AFTER),
+    (SLA_SWEEP_FULL_HEARTBEAT, _("Promise sweep, full pass (every 15 minutes)"), SLA_SWEEP_FULL_LATE_AFTER),
+    (SLA_GUARD_HEARTBEAT, _("Acknowledgement guard (every minute)"), SLA_SWEEP_LATE_AFTER),
+    (LETTER_SWEEPER_HEARTBEAT, _("Letter sweeper (every minute)"), LETTER_SWEEPER_LATE_AFTER),
+)
+
+
 def heartbeat_statuses(*, now: datetime) -> list[HeartbeatStatus]:
     """The SLA sweep and guard, the letter sweeper and every worker that ever beat, each ok, late or missing
     (one query)."""
     beats = {beat.name: beat for beat in Heartbeat.objects.all()}
     statuses = [
-        _heartbeat_status(
-            name=SLA_SWEEP_HEARTBEAT,
-            label=_("Promise sweep (every minute)"),
-            beat=beats.get(SLA_SWEEP_HEARTBEAT),
-            late_after=SLA_SWEEP_LATE_AFTER,
-            now=now,
-        ),
-        _heartbeat_status(
-            name=SLA_GUARD_HEARTBEAT,
-            label=_("Acknowledgement guard (every minute)"),
-            beat=beats.get(SLA_GUARD_HEARTBEAT),
-            late_after=SLA_SWEEP_LATE_AFTER,
-            now=now,
-        ),
-        _heartbeat_status(
-            name=LETTER_SWEEPER_HEARTBEAT,
-            label=_("Letter sweeper (every minute)"),
-            beat=beats.get(LETTER_SWEEPER_HEARTBEAT),
-            late_after=LETTER_SWEEPER_LATE_AFTER,
-            now=now,
-        ),
+        _heartbeat_status(name=name, label=label, beat=beats.get(name), late_after=late_after, now=now)
+        for name, label, late_after in _BEAT_JOBS
     ]
     workers = sorted(name for name in beats if name.startswith(WORKER_HEARTBEAT_PREFIX))
     if not workers:

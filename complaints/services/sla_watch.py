@@ -7,7 +7,12 @@ the sweep that wrote it acts on it, so two workers or two sweeps at once never s
 escalation twice, and a beat stopped for an hour finds every breach on its next run.
 
 The cost of a sweep grows with the number of complaints due, not with all complaints: the candidates are read
-through the partial indexes on the due times (``WHERE due <= horizon`` over open complaints), in batches.
+through the partial indexes on the due times, in batches. A minute's sweep reads only the breaches of the last
+``BREACH_LOOKBACK`` (a range on the due time), so a standing backlog of overdue complaints, escalated long ago, costs
+it nothing. Every ``FULL_SWEEP_EVERY`` one sweep reads every overdue complaint without that lower bound: it finds
+what a minute's sweep cannot, a breach whose handling failed or whose task was lost for longer than the look-back, a
+due time moved far into the past (a priority raised on an old complaint), and what became due while the beat was
+stopped. A beat that was stopped finds the last full pass old and starts with one.
 
 When is "75 % of the time"? In calendar time, from the start of the promise to its due time: the start is
 ``received_at`` for the first response and the resolution; the next response is owed from the customer's last
@@ -56,11 +61,15 @@ from complaints.services.core import (
 from complaints.services.teams import _Candidate, _hand_over, _lock_team, complaint_auto_assign
 from complaints.tokens import staff_url
 from notifications.models import Heartbeat, Letter, LetterKind, LetterStatus
+from notifications.selectors import SLA_SWEEP_FULL_HEARTBEAT
 from notifications.services import letter_dispatch, letter_queue, letter_resend
 
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
+# A minute's sweep looks this far back for breaches; a full pass without a lower bound runs this often.
+BREACH_LOOKBACK = timedelta(hours=2)
+FULL_SWEEP_EVERY = timedelta(minutes=15)
 # A warning comes at 75 % of the time, but never earlier than this before the due time.
 WARNING_MAX_LEAD = timedelta(hours=24)
 WARNING_SHARE = 0.25
@@ -124,13 +133,17 @@ def _alert_exists(target: str, level: str, due_field: str) -> Exists:
     )
 
 
-def _candidates(watched: _Watched, *, level: str, now: datetime) -> QuerySet[Complaint]:
+def _candidates(watched: _Watched, *, level: str, now: datetime, full: bool = True) -> QuerySet[Complaint]:
     """Open, running complaints owing ``watched`` whose due time is within the level's horizon and which have no
-    alert of that level for it yet: a range scan on the due time's partial index."""
+    alert of that level for it yet: a range scan on the due time's partial index. Without ``full``, breaches are
+    looked for only among the due times of the last ``BREACH_LOOKBACK``."""
     due = watched.due_field
-    horizon = Q(**{f"{due}__lte": now}) if level == SlaAlertLevel.BREACH else Q(**{f"{due}__gt": now})
-    if level == SlaAlertLevel.WARNING:
-        horizon &= Q(**{f"{due}__lte": now + WARNING_MAX_LEAD})
+    if level == SlaAlertLevel.BREACH:
+        horizon = Q(**{f"{due}__lte": now})
+        if not full:
+            horizon &= Q(**{f"{due}__gt": now - BREACH_LOOKBACK})
+    else:
+        horizon = Q(**{f"{due}__gt": now, f"{due}__lte": now + WARNING_MAX_LEAD})
     return (
         Complaint.objects.filter(watched.owed, horizon, sla_paused_at__isnull=True)
         .exclude(_alert_exists(watched.target, level, due))
@@ -325,14 +338,20 @@ AlertDispatcher = Callable[[int, str, str, datetime], None]
 
 
 def _sweep_level(
-    watched: _Watched, *, level: str, now: datetime, batch: int, dispatch: AlertDispatcher | None = None
+    watched: _Watched,
+    *,
+    level: str,
+    now: datetime,
+    batch: int,
+    dispatch: AlertDispatcher | None = None,
+    full: bool = True,
 ) -> tuple[int, int]:
     """Walk the candidates in batches by (due time, id); returns (acted on or dispatched, looked at)."""
     acted = looked = 0
     after: tuple[datetime, int] | None = None
     due = watched.due_field
     while True:
-        query = _candidates(watched, level=level, now=now)
+        query = _candidates(watched, level=level, now=now, full=full)
         if after is not None:
             query = query.filter(Q(**{f"{due}__gt": after[0]}) | Q(**{due: after[0], "pk__gt": after[1]}))
         rows = list(
@@ -369,23 +388,45 @@ def _sweep_level(
         after = (rows[-1][1], rows[-1][0])
 
 
-def sla_sweep(*, now: datetime, batch: int = SWEEP_BATCH, dispatch: AlertDispatcher | None = None) -> dict[str, int]:
+def _full_sweep_due(now: datetime) -> bool:
+    last = Heartbeat.objects.filter(name=SLA_SWEEP_FULL_HEARTBEAT).values_list("beat_at", flat=True).first()
+    return last is None or last <= now - FULL_SWEEP_EVERY or last > now
+
+
+def sla_sweep(
+    *,
+    now: datetime,
+    batch: int = SWEEP_BATCH,
+    dispatch: AlertDispatcher | None = None,
+    full: bool | None = None,
+) -> dict[str, int]:
     """Warn about every promise at 75 % of its time and escalate every broken one, once each (see the module's
     docstring). Records the ``sla_sweep`` heartbeat with the counts, and returns them:
-    ``{"warnings", "breaches", "looked_at"}``.
+    ``{"warnings", "breaches", "looked_at", "full"}`` (``full``: 1 when this sweep read every overdue complaint).
+
+    ``full`` forces (``True``) or skips (``False``) the pass without a lower bound on the breaches; by default it
+    runs when the last one finished ``FULL_SWEEP_EVERY`` ago or more (or never did).
 
     With ``dispatch`` (the beat's sweep), each alert is handed to it instead of being handled here, so a minute's
     sweep only reads the due complaints and the workers warn and escalate in parallel; the counts are then of alerts
     handed over. ``sla_alert_handle`` stays the one place that acts, once per alert, however often it is handed
     the same one."""
-    counts = {"warnings": 0, "breaches": 0, "looked_at": 0}
+    if full is None:
+        full = _full_sweep_due(now)
+    counts = {"warnings": 0, "breaches": 0, "looked_at": 0, "full": int(full)}
     for watched in WATCHED:
         for level, key in ((SlaAlertLevel.BREACH, "breaches"), (SlaAlertLevel.WARNING, "warnings")):
-            acted, looked = _sweep_level(watched, level=level, now=now, batch=batch, dispatch=dispatch)
+            acted, looked = _sweep_level(watched, level=level, now=now, batch=batch, dispatch=dispatch, full=full)
             counts[key] += acted
             counts["looked_at"] += looked
-    Heartbeat.objects.update_or_create(
-        name="sla_sweep", defaults={"beat_at": now, "details": {**counts, "now": now.isoformat()}}
+    details = {**counts, "now": now.isoformat()}
+    names = ["sla_sweep", SLA_SWEEP_FULL_HEARTBEAT] if full else ["sla_sweep"]
+    # The full pass is recorded only once it went through, so a failed one is tried again next minute.
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, beat_at=now, details=details) for name in names],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["beat_at", "details"],
     )
     return counts
 

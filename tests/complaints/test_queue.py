@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from complaints.models import Category, Complaint, SavedFilter, Team
 from complaints.queue import Tab, queue_tab_counts
-from complaints.services import complaint_assign, complaint_change_team, complaint_reply, complaint_transition
+from complaints.services import (
+    complaint_assign,
+    complaint_change_team,
+    complaint_customer_reply,
+    complaint_reply,
+    complaint_transition,
+)
 from complaints.transitions import Action
 from tests.factories import ProductFactory, agent, closing_answers, submit_complaint
 
@@ -131,6 +137,31 @@ def test_rows_show_the_sla_countdown(bob_client: Client, board: dict[str, Any]) 
     assert re.search(r'data-sla="breached"[^>]*>overdue by 1\xa0minute<', html)
     assert re.search(r'data-sla="due_soon"[^>]*>29\xa0minutes left<', html)
     assert 'data-sla="ok"' in html
+
+
+@pytest.mark.django_db
+def test_a_customers_new_message_counts_down_to_our_next_answer(bob_client: Client, agent_bob: Any) -> None:
+    complaint = _submit_at(T0, email="writes-again@example.com")
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        complaint_reply(complaint=complaint, author=agent_bob, body="We are sorry: this is our fault. We are on it.")
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        complaint_customer_reply(complaint=complaint, body="It broke again this morning.")
+    complaint.refresh_from_db()
+    next_due = complaint.next_response_due
+    assert next_due is not None and complaint.resolution_due is not None and next_due < complaint.resolution_due
+
+    with time_machine.travel(next_due - timedelta(minutes=30), tick=False):
+        soon = _get(bob_client, {"tab": Tab.DUE_SOON})
+    with time_machine.travel(next_due + timedelta(minutes=1), tick=False):
+        late = _get(bob_client, {"tab": Tab.BREACHED})
+        by_due = _refs(_get(bob_client, {"sort": "due"}))
+
+    assert _refs(soon) == [complaint.reference]
+    assert re.search(r'data-sla="due_soon"[^>]*>30\xa0minutes left<', soon)
+    assert _refs(late) == [complaint.reference]
+    assert re.search(r'data-sla="breached"[^>]*>overdue by 1\xa0minute<', late)
+    assert _counts(late)[Tab.BREACHED] == 1
+    assert by_due == [complaint.reference]
 
 
 # --- filters ----------------------------------------------------------------------------------------------
@@ -307,9 +338,10 @@ def test_sort_orders(bob_client: Client, sortable: list[Complaint]) -> None:
 
 
 def _due_key(complaint: Complaint) -> datetime:
-    due = complaint.first_response_due if complaint.first_responded_at is None else complaint.resolution_due
-    assert due is not None
-    return due
+    first = complaint.first_response_due if complaint.first_responded_at is None else None
+    owed = [due for due in (first, complaint.next_response_due, complaint.resolution_due) if due is not None]
+    assert owed
+    return min(owed)
 
 
 @pytest.mark.django_db

@@ -227,7 +227,7 @@ def test_paused_and_resolved_complaints_are_skipped(bob_on_duty: Any) -> None:
 
     counts = _sweep(T0 + 80 * H)
 
-    assert counts == {"warnings": 0, "breaches": 0, "looked_at": 0}
+    assert counts == {"warnings": 0, "breaches": 0, "looked_at": 0, "full": 1}
     assert not SlaAlert.objects.exists()
     assert Heartbeat.objects.get(name="sla_sweep").details["looked_at"] == 0
 
@@ -321,6 +321,90 @@ def test_the_sweep_costs_grow_with_the_complaints_due_not_with_all_open(
         counts = _sweep(T0 + 6 * H)
 
     assert counts["warnings"] == 5
+
+
+# --- a minute's sweep and the full pass ----------------------------------------------------------------------
+
+
+def test_a_backlog_escalated_long_ago_costs_a_minutes_sweep_nothing(
+    bob_on_duty: Any, django_assert_max_num_queries: Any
+) -> None:
+    backlog = [_submit() for _ in range(30)]
+    _sweep(T0 + 9 * H)  # a full pass: each escalated once
+    fresh = _submit(T0 + 4 * H)  # due at 12 h
+    _sweep(T0 + 12 * H - timedelta(minutes=5))  # the last full pass, which reads the backlog once more
+
+    when = T0 + 12 * H + timedelta(minutes=1)
+    with time_machine.travel(when, tick=False), django_assert_max_num_queries(12):
+        handed: list[tuple[int, str, str, datetime]] = []
+        counts = sla_sweep(now=when, dispatch=lambda *alert: handed.append(alert))
+
+    assert counts["full"] == 0
+    assert {pk for pk, *_rest in handed} == {fresh.pk}
+    # The minute's breach scan is a range on the due time's index, bounded on both sides: the 30 overdue
+    # complaints behind the look-back are not read at all.
+    for watched in sla_watch.WATCHED:
+        where = str(sla_watch._candidates(watched, level=SlaAlertLevel.BREACH, now=when, full=False).query)
+        assert f'"{watched.due_field}" <= ' in where
+        assert f'"{watched.due_field}" > ' in where
+    assert all(len(_events(c, ComplaintEvent.Kind.ESCALATED)) == 1 for c in backlog)
+
+
+def test_a_due_time_moved_far_into_the_past_is_found_by_the_next_full_pass(bob_on_duty: Any, agent_bob: Any) -> None:
+    old = _submit()  # a normal complaint, answered in time; its resolution is due in 3 days
+    with time_machine.travel(T0 + H, tick=False):
+        complaint_reply(complaint=old.pk, author=agent_bob, body="We are sorry: this is our fault. We are on it.")
+    _sweep(T0 + 2 * H)  # the full pass of the day's first sweep
+    # Two days later it becomes urgent: resolution due 8 h after it arrived, long behind us.
+    later = T0 + 2 * 24 * H
+    with time_machine.travel(later, tick=False):
+        complaint_change_priority(complaint=old.pk, actor=agent_bob, priority=Priority.URGENT, reason="The CEO asked")
+    old.refresh_from_db()
+    assert old.resolution_due == T0 + 8 * H
+
+    minute = sla_sweep(now=later + timedelta(minutes=1), full=False)
+    assert minute["breaches"] == 0, "a minute's sweep looks back two hours only"
+    counts = _sweep(later + sla_watch.FULL_SWEEP_EVERY)
+
+    assert (counts["full"], counts["breaches"]) == (1, 1)
+    [alert] = SlaAlert.objects.filter(complaint=old, level=SlaAlertLevel.BREACH)
+    assert (alert.target, alert.due_at) == (SlaTarget.RESOLUTION, T0 + 8 * H)
+    assert len(_events(old, ComplaintEvent.Kind.ESCALATED)) == 1
+
+
+def test_an_alert_lost_for_longer_than_the_look_back_is_found_by_the_full_pass(bob_on_duty: Any) -> None:
+    complaint = _submit()  # first response due at 8 h
+    when = T0 + 8 * H
+    # Every task handed over for two hours and a half is lost; then the broker works again.
+    lost = when
+    while lost < when + 2 * H + 30 * timedelta(minutes=1):
+        lost += timedelta(minutes=1)
+        with time_machine.travel(lost, tick=False):
+            sla_sweep(now=lost, dispatch=lambda *alert: None)
+    assert not SlaAlert.objects.filter(complaint=complaint, level=SlaAlertLevel.BREACH).exists()
+
+    handed: list[tuple[int, str, str, datetime]] = []
+    back = lost + timedelta(minutes=1)
+    with time_machine.travel(back, tick=False):
+        counts = sla_sweep(now=back, dispatch=lambda *alert: handed.append(alert))
+        if not handed:  # the due time is out of the minute's look-back: the next full pass hands it over
+            back += sla_watch.FULL_SWEEP_EVERY
+            counts = sla_sweep(now=back, dispatch=lambda *alert: handed.append(alert))
+    assert counts["full"] == 1
+    assert (complaint.pk, SlaTarget.FIRST_RESPONSE, "breach", T0 + 8 * H) in handed
+
+
+def test_a_beat_stopped_for_longer_than_the_look_back_starts_with_a_full_pass(bob_on_duty: Any) -> None:
+    early = [_submit() for _ in range(3)]  # due at 8 h
+    _sweep(T0 + 7 * H)  # a full pass, then the minute's sweeps; then the beat stops for five hours
+    assert _sweep(T0 + 7 * H + timedelta(minutes=1))["full"] == 0
+
+    counts = _sweep(T0 + 12 * H)
+
+    assert (counts["full"], counts["breaches"]) == (1, 3)
+    assert all(len(_events(c, ComplaintEvent.Kind.ESCALATED)) == 1 for c in early)
+    beat = Heartbeat.objects.get(name="sla_sweep_full")
+    assert beat.beat_at == T0 + 12 * H
 
 
 # --- the beat's sweep hands the alerts to the workers -------------------------------------------------------

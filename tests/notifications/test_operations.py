@@ -129,6 +129,7 @@ def test_the_figures_match_the_letters_alerts_and_heartbeats(client: Client, lea
             escalated=1,
         )
         _beat("sla_sweep", at=NOW - timedelta(minutes=10))
+        _beat("sla_sweep_full", at=NOW - timedelta(minutes=20))  # every 15 minutes: late after 30
         _beat("letter_sweeper", at=NOW - timedelta(seconds=30))
 
         overview = operations_overview(user=lead_tess, now=timezone.now())
@@ -149,6 +150,7 @@ def test_the_figures_match_the_letters_alerts_and_heartbeats(client: Client, lea
     states = {beat.name: beat.state for beat in overview.heartbeats}
     assert states == {
         "sla_sweep": HeartbeatState.LATE,
+        "sla_sweep_full": HeartbeatState.OK,
         "sla_guard": HeartbeatState.MISSING,
         "letter_sweeper": HeartbeatState.OK,
         "worker:": HeartbeatState.MISSING,
@@ -200,7 +202,7 @@ def test_a_fresh_start_shows_every_job_missing_and_no_letters(client: Client, le
     assert _text(page, "oldest-queued") == "nothing waits"
     assert "No failed letters" in page
     assert 'data-testid="resend-all"' not in page
-    assert page.count('data-state="missing"') == 4
+    assert page.count('data-state="missing"') == 5
 
 
 # --- who may see the pages ----------------------------------------------------------------------------------

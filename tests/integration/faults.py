@@ -211,6 +211,44 @@ def start_worker(
     return worker
 
 
+def start_beat(*, broker_url: str, key_prefix: str, log_path: Path, sweep_every: int = 2) -> CeleryWorker:
+    """A ``celery beat`` process (its own process group, its own schedule file beside the log) publishing to the
+    given broker and key prefix, with the promise sweep every ``sweep_every`` seconds. Stop it with
+    ``stop_worker``."""
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "CONN_MAX_AGE": "0",
+        "REDIS_URL": broker_url,
+        "CELERY_BROKER_KEY_PREFIX": key_prefix,
+        "SLA_SWEEP_EVERY_SECONDS": str(sweep_every),
+        "PYTHONUNBUFFERED": "1",
+    }
+    schedule = log_path.with_name(f"{log_path.stem}-schedule-{uuid.uuid4().hex[:8]}")
+    command = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"]
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    beat = CeleryWorker(process=process, log_path=log_path, broker_url=broker_url, key_prefix=key_prefix)
+    try:
+        beat.wait_for_log(r"beat: Starting", timeout=WORKER_READY_TIMEOUT)
+    except BaseException:
+        stop_worker(beat)
+        raise
+    return beat
+
+
 def stop_worker(worker: CeleryWorker) -> None:
     _stop_process_group(worker.process)
 

@@ -22,6 +22,7 @@ measure the same data set.
 """
 
 import http.client
+import json
 import os
 import queue
 import random
@@ -53,6 +54,7 @@ from django.db.models import Max, Min
 from psycopg2 import sql
 from rest_framework.authtoken.models import Token
 
+from complaints.benchmarks import delivery
 from complaints.benchmarks.seeding import bench_seed
 from complaints.models import OPEN_STATUSES, Category, Complaint, DesiredResolution, Priority, Status
 from complaints.permissions import AGENTS_GROUP
@@ -512,6 +514,7 @@ def _server_env(bench_dir: Path) -> dict[str, str]:
             "LOG_LEVEL": "WARNING",
             # Every benchmark submission comes from 127.0.0.1: lift the per-address abuse limit.
             "COMPLAINT_LIMIT_PER_IP": "100000000",
+            "API_SUBMIT_RATE": "100000000/hour",
         }
     )
     return env
@@ -706,6 +709,7 @@ def benchmark_run(
     out: Callable[[str], None],
     only: tuple[str, ...] = (),
     worker_class: str = "gthread",
+    background_sizes: "BackgroundSizes | None" = None,
 ) -> None:
     """Top the database up to ``complaints``, start gunicorn, time every workload (or those ``only`` names)
     and print the tables."""
@@ -725,7 +729,7 @@ def benchmark_run(
     ):
         if value < 1:
             raise CommandError(f"--{option} must be at least 1.")
-    known = [workload.key for workload in Bench.workload_list()]
+    known = [workload.key for workload in Bench.workload_list()] + list(BACKGROUND_WORKLOADS)
     unknown = sorted(set(only) - set(known))
     if unknown:
         raise CommandError(f"Unknown workloads: {', '.join(unknown)} (choose from {', '.join(known)}).")
@@ -770,6 +774,8 @@ def benchmark_run(
     shape = f"{workers} sync workers" if worker_class == "sync" else f"{workers} workers x {threads} threads"
     out(f"Starting gunicorn on {HOST}:{port} ({shape}); log: {log_path}")
     results: list[WorkloadResult] = []
+    background = BackgroundResults()
+    background_counts = background_sizes or BackgroundSizes()
     load_before = os.getloadavg()[0]
     try:
         with _gunicorn(
@@ -788,6 +794,12 @@ def benchmark_run(
                 results.append(result)
                 for error in result.errors[:ERRORS_SHOWN]:
                     out(f"  error: {error}")
+            background = _background_run(
+                env=env, bench_dir=bench_dir, port=port, bench=bench, only=only, counts=background_counts, out=out
+            )
+        if not only or "sweep" in only:
+            out(f"Promise sweep: {background_counts.due:,} due among every complaint made open...")
+            background.sweep = delivery.sweep_at_scale(due=background_counts.due, runs=3, log=out)
     finally:
         load_after = os.getloadavg()[0]
         if not keep_data:
@@ -816,6 +828,9 @@ def benchmark_run(
     out("")
     out(format_markdown(results))
     out("")
+    for line in background.report():
+        out(line)
+    out("")
     out(f"Total time: {time.monotonic() - started:,.1f} s.")
 
 
@@ -823,3 +838,110 @@ def _remove_submissions(prefix: str, out: Callable[[str], None]) -> None:
     deleted = Complaint.objects.filter(customer__email__startswith=prefix).delete()[1].get("complaints.Complaint", 0)
     Customer.objects.filter(email__startswith=prefix).delete()
     out(f"Removed the {deleted:,} complaints submitted during the benchmark (--keep-data keeps them).")
+
+
+# --- the background side: letters, acknowledgements, the promise sweep -----------------------------------------
+
+# --only keys of the background workloads (see complaints.benchmarks.delivery).
+BACKGROUND_WORKLOADS = {
+    "letters": "letters per second of one worker to a local SMTP sink",
+    "ack": "submission to acknowledgement in the sink",
+    "sweep": "the promise sweep with every complaint open",
+}
+
+
+@dataclass(frozen=True)
+class BackgroundSizes:
+    letters: int = 2000
+    acknowledgements: int = 200
+    ack_interval: float = 0.25
+    due: int = 1000
+
+
+@dataclass
+class BackgroundResults:
+    throughput: delivery.ThroughputResult | None = None
+    latency: delivery.LatencyResult | None = None
+    sweep: delivery.SweepResult | None = None
+
+    def report(self) -> list[str]:
+        lines: list[str] = []
+        if self.throughput is not None:
+            t = self.throughput
+            lines += [
+                "Letters: one worker (solo pool) to a local SMTP sink",
+                "| measure | letters/s |",
+                "|---|---:|",
+                f"| worker, {t.letters:,} letters handed over in {t.hand_over_seconds:,.2f} s, {t.sent:,} marked sent"
+                f" | {t.per_second:,.1f} |",
+                f"| the sink's raw rate, a new connection per message | {t.raw_new_connection:,.1f} |",
+                f"| the sink's raw rate, one connection | {t.raw_one_connection:,.1f} |",
+                "",
+            ]
+        if self.latency is not None:
+            lat = self.latency
+            p50, p99 = lat.percentile_ms(50), lat.percentile_ms(99)
+            lines += [
+                f"Submission (API POST) to acknowledgement in the sink, {lat.submitted:,} complaints, worker running:"
+                f" p50 {_ms(p50)} ms, p99 {_ms(p99)} ms, missing {lat.missing}",
+                "",
+            ]
+        if self.sweep is not None:
+            sw = self.sweep
+            lines += [
+                f"Promise sweep: {sw.open_complaints:,} open complaints, {sw.due:,} due"
+                f" (prepared in {sw.prepare_seconds:,.1f} s, rolled back afterwards)",
+                "| sweep | runs | median ms | each run ms | alerts handed to the broker |",
+                "|---|---:|---:|---|---:|",
+                f"| minute's sweep | {len(sw.minute_seconds)} | {delivery.median_ms(sw.minute_seconds)} |"
+                f" {', '.join(f'{v * 1000:,.0f}' for v in sw.minute_seconds)} | {sw.handed_minute:,} |",
+                f"| full pass | {len(sw.full_seconds)} | {delivery.median_ms(sw.full_seconds)} |"
+                f" {', '.join(f'{v * 1000:,.0f}' for v in sw.full_seconds)} | {sw.handed_full:,} |",
+            ]
+        return lines
+
+
+def _background_run(
+    *,
+    env: dict[str, str],
+    bench_dir: Path,
+    port: int,
+    bench: "Bench",
+    only: tuple[str, ...],
+    counts: BackgroundSizes,
+    out: Callable[[str], None],
+) -> BackgroundResults:
+    """With gunicorn still up: a local SMTP sink and one real worker; letters per second, then acknowledgements."""
+    results = BackgroundResults()
+    wanted = [key for key in ("letters", "ack") if not only or key in only]
+    if not wanted:
+        return results
+    smtp_port = _free_port()
+    purged = delivery.broker_purge()
+    out(f"Background: SMTP sink on {HOST}:{smtp_port}, one worker; {purged:,} stale tasks purged from the broker.")
+    with (
+        delivery.timed_sink(smtp_port) as sink,
+        delivery.celery_worker(env=env, smtp_port=smtp_port, log_path=bench_dir / "worker.log"),
+    ):
+        if "letters" in wanted:
+            out(f"Letters: {counts.letters:,} letters through one worker...")
+            results.throughput = delivery.letter_throughput(sink=sink, port=smtp_port, count=counts.letters, log=out)
+        if "ack" in wanted:
+            out(f"Acknowledgements: {counts.acknowledgements:,} submissions, one every {counts.ack_interval:.2f} s...")
+            client = Client(port)
+
+            def post_json(path: str, payload: dict[str, Any]) -> int:
+                body = json.dumps(payload).encode()
+                return client.request("POST", path, body=body, headers={"Content-Type": "application/json"}).status
+
+            try:
+                results.latency = delivery.acknowledgement_latency(
+                    sink=sink,
+                    post_json=post_json,
+                    count=counts.acknowledgements,
+                    interval=counts.ack_interval,
+                    prefix=bench.email_prefix,
+                )
+            finally:
+                client.close()
+    return results

@@ -148,7 +148,9 @@ def test_a_customers_new_message_counts_down_to_our_next_answer(bob_client: Clie
         complaint_customer_reply(complaint=complaint, body="It broke again this morning.")
     complaint.refresh_from_db()
     next_due = complaint.next_response_due
-    assert next_due is not None and complaint.resolution_due is not None and next_due < complaint.resolution_due
+    assert next_due is not None
+    assert complaint.resolution_due is not None
+    assert next_due < complaint.resolution_due
 
     with time_machine.travel(next_due - timedelta(minutes=30), tick=False):
         soon = _get(bob_client, {"tab": Tab.DUE_SOON})

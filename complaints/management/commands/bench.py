@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from complaints.benchmarks.harness import benchmark_run
+from complaints.benchmarks.harness import BACKGROUND_WORKLOADS, BackgroundSizes, benchmark_run
 from complaints.benchmarks.seeding import DEFAULT_BATCH
 
 
@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Benchmark the web app over HTTP: top the PostgreSQL database up to N complaints, start gunicorn, "
         "and time the complaint form, the staff queue (first, later, filtered and deep pages, search), the complaint"
-        " page and the API list."
+        " page and the API list; then the background side: letters per second of one worker to a local SMTP sink,"
+        " submission to acknowledgement, and the promise sweep with every complaint open."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,8 +36,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only",
             default="",
-            help="Comma-separated workloads to run, e.g. b,b3,b4,b5 (default: all of a, b, b2, b3, b4, b5, c, d).",
+            help=(
+                "Comma-separated workloads to run, e.g. b,b3,b4,b5 (default: all of a, b, b2, b3, b4, b5, c, d, "
+                + ", ".join(BACKGROUND_WORKLOADS)
+                + ")."
+            ),
         )
+        parser.add_argument("--letters", type=int, default=2000, help="Letters for the throughput workload.")
+        parser.add_argument("--acks", type=int, default=200, help="Submissions for the acknowledgement latency.")
+        parser.add_argument("--due", type=int, default=1000, help="Complaints due in the promise sweep workload.")
         parser.add_argument(
             "--keep-data",
             action="store_true",
@@ -55,4 +63,7 @@ class Command(BaseCommand):
             out=self.stdout.write,
             only=tuple(key.strip() for key in options["only"].split(",") if key.strip()),
             worker_class=options["worker_class"],
+            background_sizes=BackgroundSizes(
+                letters=options["letters"], acknowledgements=options["acks"], due=options["due"]
+            ),
         )

@@ -3,7 +3,8 @@
 - **Sweep**: the promise sweep over a database where every complaint is open and exactly ``due`` of them are due:
   the minute's sweep and the full pass, each handing its alerts to the real Redis broker, timed. The database is
   changed inside a transaction that is rolled back, so the benchmark's data stays as seeded.
-- **Letters**: one real Celery worker (solo pool, the production settings) sending queued letters to a local SMTP
+- **Letters**: one real Celery worker (prefork with two processes as the Procfile runs it, or the solo pool; the
+  production settings) sending queued letters to a local SMTP
   sink (aiosmtpd), in letters per second from the first hand-over to the last arrival, beside the sink's own raw
   acceptance rate measured with plain ``smtplib`` in the same run (a new connection per message, as a worker that
   does not keep its connection would, and one connection for all), so it shows whether SMTP or our code is the
@@ -14,6 +15,7 @@
 Only 127.0.0.1 is contacted; every process started is stopped at the end, also after an error.
 """
 
+import logging
 import smtplib
 import statistics
 import subprocess
@@ -82,6 +84,7 @@ class TimedSink:
 
 @contextmanager
 def timed_sink(port: int) -> Iterator[TimedSink]:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     handler = TimedSink()
     controller = Controller(handler, hostname=HOST, port=port)
     controller.start()
@@ -128,8 +131,12 @@ def sink_raw_rate(*, port: int, sink: TimedSink, messages: int, reuse: bool, bod
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str], smtp_port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``celery -A config worker`` (solo pool: one letter at a time) sending to the sink; stopped afterwards."""
+def celery_worker(
+    *, env: dict[str, str], smtp_port: int, log_path: Path, concurrency: int = 2
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``celery -A config worker`` as the Procfile starts it (prefork, ``concurrency`` processes; 1: the solo pool,
+    one letter at a time) sending to the sink; stopped afterwards."""
+    pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
     worker_env = {**env, "EMAIL_URL": f"smtp://{HOST}:{smtp_port}", "EMAIL_TIMEOUT": "10", "LOG_LEVEL": "INFO"}
     command = [
         sys.executable,
@@ -138,7 +145,7 @@ def celery_worker(*, env: dict[str, str], smtp_port: int, log_path: Path) -> Ite
         "-A",
         "config",
         "worker",
-        "--pool=solo",
+        *pool,
         "--loglevel=WARNING",
         "--without-gossip",
         "--without-mingle",

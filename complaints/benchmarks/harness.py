@@ -856,6 +856,7 @@ class BackgroundSizes:
     acknowledgements: int = 200
     ack_interval: float = 0.25
     due: int = 1000
+    worker_concurrency: int = 2
 
 
 @dataclass
@@ -863,13 +864,14 @@ class BackgroundResults:
     throughput: delivery.ThroughputResult | None = None
     latency: delivery.LatencyResult | None = None
     sweep: delivery.SweepResult | None = None
+    worker_shape: str = ""
 
     def report(self) -> list[str]:
         lines: list[str] = []
         if self.throughput is not None:
             t = self.throughput
             lines += [
-                "Letters: one worker (solo pool) to a local SMTP sink",
+                f"Letters: one worker ({self.worker_shape}) to a local SMTP sink",
                 "| measure | letters/s |",
                 "|---|---:|",
                 f"| worker, {t.letters:,} letters handed over in {t.hand_over_seconds:,.2f} s, {t.sent:,} marked sent"
@@ -912,16 +914,19 @@ def _background_run(
     out: Callable[[str], None],
 ) -> BackgroundResults:
     """With gunicorn still up: a local SMTP sink and one real worker; letters per second, then acknowledgements."""
-    results = BackgroundResults()
+    shape = "solo pool" if counts.worker_concurrency == 1 else f"prefork, {counts.worker_concurrency} processes"
+    results = BackgroundResults(worker_shape=shape)
     wanted = [key for key in ("letters", "ack") if not only or key in only]
     if not wanted:
         return results
     smtp_port = _free_port()
     purged = delivery.broker_purge()
-    out(f"Background: SMTP sink on {HOST}:{smtp_port}, one worker; {purged:,} stale tasks purged from the broker.")
+    out(f"Background: SMTP sink on {HOST}:{smtp_port}, one worker ({shape}); {purged:,} stale tasks purged.")
     with (
         delivery.timed_sink(smtp_port) as sink,
-        delivery.celery_worker(env=env, smtp_port=smtp_port, log_path=bench_dir / "worker.log"),
+        delivery.celery_worker(
+            env=env, smtp_port=smtp_port, log_path=bench_dir / "worker.log", concurrency=counts.worker_concurrency
+        ),
     ):
         if "letters" in wanted:
             out(f"Letters: {counts.letters:,} letters through one worker...")

@@ -150,6 +150,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless this is set; the worker
+# keeps it like a web request does instead (config/celery.py: CONN_MAX_AGE, health checks).
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 # How often beat runs the promise sweep (seconds); a minute in production, seconds in the tests that run beat.

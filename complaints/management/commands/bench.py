@@ -46,6 +46,12 @@ class Command(BaseCommand):
         parser.add_argument("--acks", type=int, default=200, help="Submissions for the acknowledgement latency.")
         parser.add_argument("--due", type=int, default=1000, help="Complaints due in the promise sweep workload.")
         parser.add_argument(
+            "--worker-concurrency",
+            type=int,
+            default=2,
+            help="Processes of the Celery worker of the letters workloads (default 2, as the Procfile; 1: solo pool).",
+        )
+        parser.add_argument(
             "--keep-data",
             action="store_true",
             help="Keep the complaints submitted by the benchmark (by default they are deleted afterwards).",
@@ -64,6 +70,9 @@ class Command(BaseCommand):
             only=tuple(key.strip() for key in options["only"].split(",") if key.strip()),
             worker_class=options["worker_class"],
             background_sizes=BackgroundSizes(
-                letters=options["letters"], acknowledgements=options["acks"], due=options["due"]
+                letters=options["letters"],
+                acknowledgements=options["acks"],
+                due=options["due"],
+                worker_concurrency=options["worker_concurrency"],
             ),
         )

@@ -183,6 +183,29 @@ def _wait_for_worker(process: subprocess.Popen[bytes], log_path: Path) -> None:
     raise RuntimeError(f"the worker did not answer within {WORKER_READY_TIMEOUT:.0f} s; see {log_path}")
 
 
+def outbox_drain(*, timeout: float) -> tuple[int, float]:
+    """Wait until the worker has sent every letter waiting in the outbox (those of the HTTP workloads); returns
+    how many were waiting and how long it took."""
+    from notifications.services import letter_dispatch
+
+    waiting = Letter.objects.filter(status__in=[LetterStatus.QUEUED, LetterStatus.SENDING])
+    pending = list(waiting.filter(status=LetterStatus.QUEUED).values_list("pk", flat=True))
+    for letter_id in pending:  # their tasks may have expired or been lost; a duplicate task is a no-op
+        letter_dispatch(letter_id=letter_id)
+    started = time.monotonic()
+    while waiting.exists() and time.monotonic() - started < timeout:
+        time.sleep(0.5)
+    return len(pending), time.monotonic() - started
+
+
+def health_check_today() -> Any:
+    """The daily promise check run for today (``SlaHealthCheck``, what ``/dashboard/health/`` shows)."""
+    from complaints.services.sla_watch import sla_health_check
+
+    now = timezone.now()
+    return sla_health_check(now=now, day=timezone.localtime(now).date())
+
+
 def broker_purge() -> int:
     """Drop the tasks earlier workloads left in the bench's broker (their letters are gone or sent)."""
     from config import celery_app

@@ -864,6 +864,7 @@ class BackgroundResults:
     throughput: delivery.ThroughputResult | None = None
     latency: delivery.LatencyResult | None = None
     sweep: delivery.SweepResult | None = None
+    health: Any = None
     worker_shape: str = ""
 
     def report(self) -> list[str]:
@@ -886,6 +887,15 @@ class BackgroundResults:
             lines += [
                 f"Submission (API POST) to acknowledgement in the sink, {lat.submitted:,} complaints, worker running:"
                 f" p50 {_ms(p50)} ms, p99 {_ms(p99)} ms, missing {lat.missing}",
+                "",
+            ]
+        if self.health is not None:
+            check = self.health
+            lines += [
+                f"Promise check for today (/dashboard/health/): {check.received:,} complaints received,"
+                f" {check.unacknowledged:,} without an acknowledgement, {check.breaches:,} promises broken,"
+                f" {check.escalated:,} of them escalated; the invariant {'holds' if check.holds else 'is BROKEN'}"
+                + (f" (offenders: {', '.join(check.offenders[:10])})" if check.offenders else ""),
                 "",
             ]
         if self.sweep is not None:
@@ -920,14 +930,15 @@ def _background_run(
     if not wanted:
         return results
     smtp_port = _free_port()
-    purged = delivery.broker_purge()
-    out(f"Background: SMTP sink on {HOST}:{smtp_port}, one worker ({shape}); {purged:,} stale tasks purged.")
+    out(f"Background: SMTP sink on {HOST}:{smtp_port}, one worker ({shape}).")
     with (
         delivery.timed_sink(smtp_port) as sink,
         delivery.celery_worker(
             env=env, smtp_port=smtp_port, log_path=bench_dir / "worker.log", concurrency=counts.worker_concurrency
         ),
     ):
+        drained, seconds = delivery.outbox_drain(timeout=300)
+        out(f"  the letters of the HTTP workloads went out first: {drained:,} in {seconds:,.1f} s")
         if "letters" in wanted:
             out(f"Letters: {counts.letters:,} letters through one worker...")
             results.throughput = delivery.letter_throughput(sink=sink, port=smtp_port, count=counts.letters, log=out)
@@ -949,4 +960,6 @@ def _background_run(
                 )
             finally:
                 client.close()
+        delivery.outbox_drain(timeout=120)
+        results.health = delivery.health_check_today()
     return results

@@ -35,7 +35,7 @@ def test_four_hour_outage_within_the_period():
     )
     assert remedy is not None
     assert (remedy.kind, remedy.amount, remedy.currency) == ("service_credit", Decimal("3.33"), "RUB")
-    assert remedy.basis["rule"] == "default"
+    assert remedy.basis["rule"] == "Subscriptions: pro-rata credit for the downtime"
 
 
 def test_only_the_customers_own_overlap_counts():

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from compensation import services
 from compensation.models import CompensationOffer, OfferKind
+from compensation.money import round_money
 from compensation.selectors import can_approve_offers, offer_exists_on_complaint, offer_list_for_complaint
 from complaints import selectors as complaint_selectors
 from complaints.api import IsComplaintStaff
@@ -32,6 +33,9 @@ class CanApproveOffers(permissions.BasePermission):
 class OfferSerializer(serializers.ModelSerializer[CompensationOffer]):
     proposed_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
     approved_by = serializers.CharField(source="approved_by.username", default=None, read_only=True)
+    # Money as a decimal string in the currency's own minor unit ("600.00", "17", "0.056").
+    amount = serializers.SerializerMethodField()
+    suggested_amount = serializers.SerializerMethodField()
 
     class Meta:
         model = CompensationOffer
@@ -62,6 +66,12 @@ class OfferSerializer(serializers.ModelSerializer[CompensationOffer]):
             "created_at",
         )
         read_only_fields = fields
+
+    def get_amount(self, obj: CompensationOffer) -> str | None:
+        return str(round_money(obj.amount, obj.currency)) if obj.amount is not None else None
+
+    def get_suggested_amount(self, obj: CompensationOffer) -> str | None:
+        return str(round_money(obj.suggested_amount, obj.currency)) if obj.suggested_amount is not None else None
 
 
 class OfferProposeSerializer(serializers.Serializer[Any]):

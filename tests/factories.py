@@ -183,7 +183,7 @@ def compensation_defaults() -> None:
 
 def subscription_purchase(
     *,
-    customer: Customer | None = None,
+    customer: Any = None,
     fee: Decimal = Decimal("600.00"),
     start: Any = None,
     days: int = 30,

@@ -111,6 +111,7 @@ _OFFER = (
     Placeholder("offer.duration_days", gettext_lazy("How many days (for a free period), if any")),
     Placeholder("offer.reason", gettext_lazy("Why we offer it")),
 )
+_OFFER_EXPIRES = Placeholder("offer.expires_at", gettext_lazy("Until when the customer may accept (a date and time)"))
 _OFFER_DONE = (
     Placeholder("offer.voucher_code", gettext_lazy("The voucher code, if the offer was a voucher")),
     Placeholder("offer.voucher_expires_on", gettext_lazy("The last day the voucher is valid (a date)")),
@@ -148,7 +149,7 @@ PLACEHOLDERS: dict[str, tuple[Placeholder, ...]] = {
         Placeholder("target_reference", gettext_lazy("The reference number of the complaint it was merged into")),
         Placeholder("target_tracking_url", gettext_lazy("The link to the complaint it was merged into")),
     ),
-    LetterKind.OFFER: (*_CUSTOMER, *_OFFER),
+    LetterKind.OFFER: (*_CUSTOMER, *_OFFER, _OFFER_EXPIRES),
     LetterKind.OFFER_FULFILLED: (*_CUSTOMER, *_OFFER, *_OFFER_DONE),
     LetterKind.OFFER_EXPIRED: (*_CUSTOMER, *_OFFER),
     LetterKind.OFFER_APPROVAL: (
@@ -276,6 +277,7 @@ _DATE_PLACEHOLDERS = frozenset(
         "started_at",
         "ended_at",
         "offer.voucher_expires_on",
+        "offer.expires_at",
     }
 )
 
@@ -595,6 +597,7 @@ def sample_context(*, kind: str, language: str) -> dict[str, Any]:
                 "duration_days": None,
                 "reason": _("For the days without a working kettle."),
                 "decline_reason": _("I would prefer a replacement."),
+                "expires_at": now + timedelta(days=14),
                 "voucher_code": "K7M2QX9PRT4H",
                 "voucher_expires_on": (now + timedelta(days=180)).date(),
                 "billing_reference": "VOUCHER-K7M2QX9PRT4H",

@@ -68,6 +68,7 @@ def test_within_the_agents_limit_the_offer_goes_straight_to_the_customer(complai
     [letter] = _letters(LetterKind.OFFER)
     assert letter.recipient == "alice@example.com"
     assert "Voucher: 2000.00 RUB" in letter.body_text
+    assert "The offer stands until" in letter.body_text
 
 
 def test_above_the_agents_limit_the_offer_waits_for_a_manager(complaint, agent_bob, manager_carol):

@@ -166,4 +166,5 @@ def test_the_customer_sees_an_expired_offer_as_expired(client, complaint, agent_
     html = client.get(tracking_path(complaint)).content.decode()
     assert '<strong data-testid="offer-status">Expired</strong>' in html
     assert "This offer expired before you answered it." in html
+    assert "The offer expired: Voucher 500.00 RUB" in html
     assert "Accept the offer" not in html

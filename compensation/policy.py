@@ -66,11 +66,13 @@ def remedy_for_outage(
     now: datetime,
     category: str = "service_outage",
     priority: str = "normal",
+    rule: CompensationRule | None = None,
 ) -> Remedy | None:
     """The remedy a subscriber is owed for an outage from ``downtime_start`` to ``downtime_end`` (still going on:
     until ``now``), counting only the part that overlaps the customer's own paid service period and valued at
     what they paid for it, by the rule for the product, category and priority. None when the purchase is not a
-    subscription with a service period, or the outage missed that period."""
+    subscription with a service period, or the outage missed that period. A caller crediting many purchases of
+    one product may pass the ``rule`` it looked up once (``compensation_rule_for``)."""
     if purchase.product.kind != Product.Kind.SUBSCRIPTION:
         return None
     if purchase.service_start is None or purchase.service_end is None:
@@ -78,9 +80,13 @@ def remedy_for_outage(
     if purchase.service_end <= purchase.service_start:
         return None
     end = downtime_end if downtime_end is not None else now
-    rule = compensation_rule_for(
-        product_kind=Product.Kind.SUBSCRIPTION, product_id=purchase.product_id, category=category, priority=priority
-    )
+    if rule is None:
+        rule = compensation_rule_for(
+            product_kind=Product.Kind.SUBSCRIPTION,
+            product_id=purchase.product_id,
+            category=category,
+            priority=priority,
+        )
     remedy = remedy_for_window(
         rule=rule,
         downtime_start=downtime_start,

@@ -78,3 +78,22 @@ def test_no_remedy_outside_the_period_or_for_goods():
         remedy_for_outage(purchase=no_period, downtime_start=NOV, downtime_end=None, now=NOV + timedelta(hours=1))
         is None
     )
+
+
+def test_a_rule_looked_up_once_can_be_passed_in(django_assert_num_queries):
+    from compensation.models import CompensationRule, RemedyType
+
+    purchase = _subscription()
+    doubled = CompensationRule.objects.create(
+        name="double", product_kind="subscription", remedy_type=RemedyType.SERVICE_CREDIT, multiplier=Decimal(2)
+    )
+    with django_assert_num_queries(0):
+        remedy = remedy_for_outage(
+            purchase=purchase,
+            downtime_start=NOV + timedelta(days=3),
+            downtime_end=NOV + timedelta(days=3, hours=4),
+            now=NOV + timedelta(days=5),
+            rule=doubled,
+        )
+    assert remedy is not None
+    assert (remedy.amount, remedy.basis["rule"]) == (Decimal("6.67"), "double")

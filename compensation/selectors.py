@@ -54,15 +54,15 @@ def offer_pending_approval_list() -> QuerySet[CompensationOffer]:
     )
 
 
-# Used when an admin deleted or switched off every rule for a product kind.
-FALLBACK_RULES = {
-    ProductKind.SUBSCRIPTION: CompensationRule(
-        name="Built-in: pro-rata credit", product_kind=ProductKind.SUBSCRIPTION, remedy_type=RemedyType.SERVICE_CREDIT
-    ),
-    ProductKind.GOODS: CompensationRule(
+def _fallback_rule(product_kind: str) -> CompensationRule:
+    """Used when an admin deleted or switched off every rule for a product kind (an unsaved rule)."""
+    if product_kind == ProductKind.SUBSCRIPTION:
+        return CompensationRule(
+            name="Built-in: pro-rata credit", product_kind=product_kind, remedy_type=RemedyType.SERVICE_CREDIT
+        )
+    return CompensationRule(
         name="Built-in: refund, warranty, partial refund", product_kind=ProductKind.GOODS, remedy_type=RemedyType.GOODS
-    ),
-}
+    )
 
 
 def compensation_rule_for(
@@ -75,7 +75,7 @@ def compensation_rule_for(
     rules = list(CompensationRule.objects.filter(scope, product_kind=product_kind, is_active=True))
     if rules:
         return min(rules, key=lambda rule: (rule.specificity, -rule.updated_at.timestamp(), -rule.pk))
-    return FALLBACK_RULES[ProductKind(product_kind)]
+    return _fallback_rule(product_kind)
 
 
 def can_approve_offers(user: User) -> bool:

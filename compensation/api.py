@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from compensation import services
@@ -191,3 +192,73 @@ class OfferFulfilApi(_OfferStepApi):
     @extend_schema(request=OfferStepSerializer, responses=_STEP_RESPONSES, operation_id="offer_fulfil")
     def post(self, request: Request, reference: str, offer_id: int) -> Response:
         return super().post(request, reference, offer_id)
+
+
+# --- the customer's answer, by the tracking link's token ------------------------------------------------------
+
+
+class CustomerOfferSerializer(serializers.ModelSerializer[CompensationOffer]):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CompensationOffer
+        fields = (
+            "id",
+            "kind",
+            "amount",
+            "currency",
+            "duration_days",
+            "status",
+            "expires_at",
+            "voucher_code",
+            "voucher_expires_on",
+        )
+        read_only_fields = fields
+
+    def get_amount(self, obj: CompensationOffer) -> str | None:
+        return str(round_money(obj.amount, obj.currency)) if obj.amount is not None else None
+
+
+class OfferDecisionSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])
+    reason = serializers.CharField(
+        max_length=2_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Required to decline: why, so we can offer something better."),
+    )
+
+
+class OfferDecisionThrottle(AnonRateThrottle):
+    scope = "complaint_submit"
+
+
+class CustomerOfferDecisionApi(APIView):
+    """The customer accepts or declines an offer, authenticated by their tracking link's token (the same answer
+    as on the tracking page). An accepted voucher comes back with its code."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [OfferDecisionThrottle]
+
+    @extend_schema(
+        request=OfferDecisionSerializer,
+        responses={
+            200: CustomerOfferSerializer,
+            400: OpenApiResponse(description="Refused: already answered, expired, or declined without a reason."),
+            404: OpenApiResponse(description="Unknown link or offer."),
+        },
+        auth=[],
+        operation_id="offer_decide",
+    )
+    def post(self, request: Request, token: str, offer_id: int) -> Response:
+        complaint = complaint_selectors.complaint_get_by_token(token=token)
+        serializer = OfferDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer = services.offer_decide(
+            complaint=complaint,
+            offer_id=offer_id,
+            accept=serializer.validated_data["decision"] == "accept",
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(CustomerOfferSerializer(offer).data)

@@ -14,4 +14,9 @@ urlpatterns = [
         name="offer-withdraw",
     ),
     path("complaints/<str:reference>/offers/<int:offer_id>/fulfil/", api.OfferFulfilApi.as_view(), name="offer-fulfil"),
+    path(
+        "track/<str:token>/offers/<int:offer_id>/decision/",
+        api.CustomerOfferDecisionApi.as_view(),
+        name="offer-decision",
+    ),
 ]

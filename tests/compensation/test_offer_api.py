@@ -110,4 +110,39 @@ def test_the_schema_describes_the_offers_api():
     for step in ("approve", "reject", "withdraw", "fulfil"):
         assert f"/api/v1/complaints/{{reference}}/offers/{{offer_id}}/{step}/" in paths
     operations = {op["operationId"] for path in paths.values() for op in path.values() if isinstance(op, dict)}
-    assert {"offer_list", "offer_propose", "offer_approve", "offer_reject"} <= operations
+    assert {"offer_list", "offer_propose", "offer_approve", "offer_reject", "offer_decide"} <= operations
+
+
+def _decision_url(complaint: Complaint, offer_id: int, token: str | None = None) -> str:
+    from complaints.tokens import tracking_token
+
+    return f"/api/v1/track/{token or tracking_token(complaint)}/offers/{offer_id}/decision/"
+
+
+def test_the_customer_accepts_by_the_tracking_token_and_gets_the_voucher_code(complaint, agent_bob):
+    offer = offer_propose(complaint=complaint, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="x")
+    client = APIClient()
+    assert client.post(_decision_url(complaint, offer.pk, "forged"), {"decision": "accept"}).status_code == 404
+    declined_without_reason = client.post(_decision_url(complaint, offer.pk), {"decision": "decline"}, format="json")
+    assert declined_without_reason.status_code == 400
+
+    accepted = client.post(_decision_url(complaint, offer.pk), {"decision": "accept"}, format="json")
+
+    body = accepted.json()
+    offer.refresh_from_db()
+    assert accepted.status_code == 200
+    assert (body["status"], body["amount"], body["voucher_code"]) == ("fulfilled", "500.00", offer.voucher_code)
+    again = client.post(_decision_url(complaint, offer.pk), {"decision": "accept"}, format="json")
+    assert (again.status_code, again.json()["message"]) == (400, "You have already answered this offer. Thank you!")
+
+
+def test_the_customer_cannot_accept_an_offer_awaiting_approval_or_of_another_complaint(complaint, agent_bob):
+    pending = offer_propose(complaint=complaint, actor=agent_bob, kind="voucher", amount=Decimal("9000"), reason="x")
+    other = submit_complaint(email="eve@example.com")
+    theirs = offer_propose(complaint=other, actor=agent_bob, kind="voucher", amount=Decimal("100"), reason="x")
+    client = APIClient()
+    assert client.post(_decision_url(complaint, pending.pk), {"decision": "accept"}, format="json").status_code == 400
+    assert client.post(_decision_url(complaint, theirs.pk), {"decision": "accept"}, format="json").status_code == 400
+    pending.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (pending.status, theirs.status) == (OfferStatus.PENDING_APPROVAL, OfferStatus.OFFERED)

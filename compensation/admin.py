@@ -2,9 +2,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from compensation.models import CompensationOffer, Incident
+from compensation.models import ApprovalLimit, CompensationOffer, CompensationRule, Incident
 
 
 @admin.register(CompensationOffer)
@@ -12,7 +13,9 @@ class CompensationOfferAdmin(admin.ModelAdmin[CompensationOffer]):
     list_display = ("complaint", "kind", "amount", "currency", "duration_days", "status", "created_at")
     list_filter = ("kind", "status", "currency")
     list_select_related = ("complaint",)
-    raw_id_fields = ("complaint", "created_by")
+    raw_id_fields = ("complaint", "created_by", "approved_by", "fulfilled_by")
+    # Statuses change only through the lifecycle (compensation.services), never by editing a row here.
+    readonly_fields = ("status", "voucher_code", "suggestion_basis")
     search_fields = ("complaint__reference",)
     show_full_result_count = False
 
@@ -35,3 +38,32 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
         if not change and request.user.is_authenticated:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(CompensationRule)
+class CompensationRuleAdmin(admin.ModelAdmin[CompensationRule]):
+    list_display = ("name", "product_kind", "category", "priority", "product", "remedy_type", "is_active")
+    list_filter = ("is_active", "product_kind", "remedy_type", "category", "priority")
+    list_select_related = ("product",)
+    search_fields = ("name", "product__name", "product__code")
+    autocomplete_fields = ("product",)
+    fieldsets = (
+        (None, {"fields": ("name", "is_active")}),
+        (_("Applies to"), {"fields": ("product_kind", "category", "priority", "product")}),
+        (_("Remedy"), {"fields": ("remedy_type",)}),
+        (_("Service credit"), {"fields": ("multiplier", "minimum", "tiers")}),
+        (_("Free period"), {"fields": ("free_days",)}),
+        (_("Goods"), {"fields": ("return_window_days", "defect_remedy", "partial_refund_share")}),
+        (_("Voucher"), {"fields": ("voucher_amount", "voucher_percent", "voucher_expiry_days")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: CompensationRule, form: Any, change: bool) -> None:
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ApprovalLimit)
+class ApprovalLimitAdmin(admin.ModelAdmin[ApprovalLimit]):
+    list_display = ("group", "currency", "max_amount", "max_free_days")
+    list_filter = ("group", "currency")
+    list_select_related = ("group",)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import attachments, closing, composer, merge, navigation, staff, teams
+from complaints.views import attachments, closing, composer, merge, navigation, offers, staff, teams
 
 app_name = "dashboard"
 
@@ -11,7 +11,6 @@ urlpatterns = [
     path("complaints/<str:reference>/note/", staff.complaint_note, name="note"),
     path("complaints/<str:reference>/assign-to-me/", staff.complaint_assign_to_me, name="assign_to_me"),
     path("complaints/<str:reference>/transition/", staff.complaint_transition, name="transition"),
-    path("complaints/<str:reference>/offer/", staff.complaint_offer, name="offer"),
     path("complaints/<str:reference>/change/", staff.complaint_change_field, name="change_field"),
     path("files/<uuid:public_id>/", attachments.attachment_download_staff, name="attachment"),
 ]
@@ -35,3 +34,4 @@ urlpatterns += [
 
 # Closing the loop, merging and linking, teams and duty, keyboard navigation: each part lists its own pages.
 urlpatterns += closing.urlpatterns + merge.urlpatterns + teams.urlpatterns + navigation.urlpatterns
+urlpatterns += offers.urlpatterns

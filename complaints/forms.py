@@ -263,7 +263,7 @@ class TransitionForm(forms.Form):
 class StaffOfferForm(forms.Form):
     kind = forms.ChoiceField(label=_("Offer"), choices=OfferKind.choices)
     amount = forms.DecimalField(
-        label=_("Amount"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+        label=_("Amount"), required=False, min_value=Decimal("0.001"), max_digits=13, decimal_places=3
     )
     currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
     duration_days = forms.IntegerField(label=_("Days of free service"), required=False, min_value=1, max_value=3660)
@@ -272,6 +272,14 @@ class StaffOfferForm(forms.Form):
         max_length=5_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class OfferStepForm(forms.Form):
+    """Approve, reject (with a reason), withdraw or fulfil (with a billing reference) an offer."""
+
+    reason = forms.CharField(label=_("Why"), required=False, max_length=2_000)
+    billing_reference = forms.CharField(label=_("Billing or shipping reference"), required=False, max_length=100)
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
 
 class QueueBulkForm(forms.Form):

@@ -376,6 +376,13 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("Promise about to be broken")
     SLA_BREACHED = "sla_breached", _("Promise broken")
     ESCALATED = "escalated", _("Escalated")
+    OFFER_PROPOSED = "offer_proposed", _("Offer proposed")
+    OFFER_APPROVAL_REQUESTED = "offer_approval_requested", _("Offer awaits approval")
+    OFFER_APPROVED = "offer_approved", _("Offer approved")
+    OFFER_REJECTED = "offer_rejected", _("Offer not approved")
+    OFFER_WITHDRAWN = "offer_withdrawn", _("Offer withdrawn")
+    OFFER_EXPIRED = "offer_expired", _("Offer expired")
+    OFFER_FULFILLED = "offer_fulfilled", _("Offer fulfilled")
 
 
 class ComplaintEvent(models.Model):

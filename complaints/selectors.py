@@ -119,7 +119,10 @@ def complaint_get_for_staff(*, user: UserLike, reference: str) -> Complaint:
         .prefetch_related(
             Prefetch("events", queryset=events),
             Prefetch("letters", queryset=letters),
-            Prefetch("offers", queryset=CompensationOffer.objects.select_related("created_by").order_by("created_at")),
+            Prefetch(
+                "offers",
+                queryset=CompensationOffer.objects.select_related("created_by", "approved_by").order_by("created_at"),
+            ),
         )
         .filter(reference=reference)
         .first()

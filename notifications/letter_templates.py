@@ -111,6 +111,17 @@ _OFFER = (
     Placeholder("offer.duration_days", gettext_lazy("How many days (for a free period), if any")),
     Placeholder("offer.reason", gettext_lazy("Why we offer it")),
 )
+_OFFER_EXPIRES = Placeholder("offer.expires_at", gettext_lazy("Until when the customer may accept (a date and time)"))
+_OFFER_DONE = (
+    Placeholder("offer.voucher_code", gettext_lazy("The voucher code, if the offer was a voucher")),
+    Placeholder("offer.voucher_expires_on", gettext_lazy("The last day the voucher is valid (a date)")),
+    Placeholder("offer.billing_reference", gettext_lazy("Our billing or shipping reference, if any")),
+)
+_OFFER_REVIEW = (
+    Placeholder(
+        "proposer.name", gettext_lazy("The first name of the agent who proposed the offer"), "proposer.first_name"
+    ),
+)
 _PROMISE = (
     Placeholder("complaint.reference", gettext_lazy("The reference number, e.g. RC-2026-000123")),
     Placeholder("complaint.status", gettext_lazy("The complaint's status, in words"), "complaint.status_label"),
@@ -138,7 +149,26 @@ PLACEHOLDERS: dict[str, tuple[Placeholder, ...]] = {
         Placeholder("target_reference", gettext_lazy("The reference number of the complaint it was merged into")),
         Placeholder("target_tracking_url", gettext_lazy("The link to the complaint it was merged into")),
     ),
-    LetterKind.OFFER: (*_CUSTOMER, *_OFFER),
+    LetterKind.OFFER: (*_CUSTOMER, *_OFFER, _OFFER_EXPIRES),
+    LetterKind.OFFER_FULFILLED: (*_CUSTOMER, *_OFFER, *_OFFER_DONE),
+    LetterKind.OFFER_EXPIRED: (*_CUSTOMER, *_OFFER),
+    LetterKind.OFFER_APPROVAL: (
+        *_CUSTOMER[:3],
+        *_OFFER,
+        *_OFFER_REVIEW,
+        Placeholder("recipient.name", gettext_lazy("The first name of the manager"), "recipient.first_name"),
+        Placeholder("approvals_url", gettext_lazy("The link to the approvals page")),
+        Placeholder("staff_url", gettext_lazy("The link to the complaint's page for staff")),
+    ),
+    LetterKind.OFFER_REVIEWED: (
+        *_CUSTOMER[:3],
+        *_OFFER,
+        *_OFFER_REVIEW,
+        Placeholder("reviewer.name", gettext_lazy("The first name of the manager who decided"), "reviewer.first_name"),
+        Placeholder("approved", gettext_lazy("True when the offer was approved")),
+        Placeholder("offer.rejection_reason", gettext_lazy("Why it was not approved")),
+        Placeholder("staff_url", gettext_lazy("The link to the complaint's page for staff")),
+    ),
     LetterKind.LOST_LINKS: (
         Placeholder("customer.name", gettext_lazy("The customer's name")),
         Placeholder(
@@ -215,6 +245,8 @@ LAYOUT_KINDS = frozenset(
         LetterKind.CLOSED,
         LetterKind.MERGED,
         LetterKind.OFFER,
+        LetterKind.OFFER_FULFILLED,
+        LetterKind.OFFER_EXPIRED,
     }
 )
 _BASE_LAYOUT = (
@@ -244,6 +276,8 @@ _DATE_PLACEHOLDERS = frozenset(
         "period_end",
         "started_at",
         "ended_at",
+        "offer.voucher_expires_on",
+        "offer.expires_at",
     }
 )
 
@@ -563,7 +597,16 @@ def sample_context(*, kind: str, language: str) -> dict[str, Any]:
                 "duration_days": None,
                 "reason": _("For the days without a working kettle."),
                 "decline_reason": _("I would prefer a replacement."),
+                "expires_at": now + timedelta(days=14),
+                "voucher_code": "K7M2QX9PRT4H",
+                "voucher_expires_on": (now + timedelta(days=180)).date(),
+                "billing_reference": "VOUCHER-K7M2QX9PRT4H",
+                "rejection_reason": _("Please offer a replacement first."),
             },
+            "proposer": {"first_name": "Bob"},
+            "reviewer": {"first_name": "Carol"},
+            "approved": True,
+            "approvals_url": "https://example.com/dashboard/approvals/",
             "accepted": True,
             "files": 2,
             "complaints": [

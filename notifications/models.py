@@ -23,6 +23,10 @@ class LetterKind(models.TextChoices):
     ESCALATION = "escalation", _("A promise was broken")
     DIGEST = "digest", _("Daily digest")
     INCIDENT_APOLOGY = "incident_apology", _("Apology for an incident")
+    OFFER_FULFILLED = "offer_fulfilled", _("Your compensation is ready")
+    OFFER_EXPIRED = "offer_expired", _("An offer expired")
+    OFFER_APPROVAL = "offer_approval", _("An offer awaits approval")
+    OFFER_REVIEWED = "offer_reviewed", _("An offer was approved or not approved")
 
 
 class LetterTemplate(models.Model):

@@ -93,10 +93,12 @@ def _staff_groups(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
-    from tests.factories import default_sla_policies, staff_group
+    from tests.factories import compensation_defaults, default_sla_policies, staff_group
 
     staff_group(AGENTS_GROUP)
     staff_group(TEAM_LEADS_GROUP)
     staff_group(MANAGERS_GROUP)
     # The general response-time promises the migration creates go with the same flush.
     default_sla_policies()
+    # So do the approval limits per role and the default compensation rules.
+    compensation_defaults()

@@ -3,7 +3,7 @@
 import importlib
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth import get_user_model
@@ -149,3 +149,59 @@ def submit_complaint(**overrides: Any) -> Complaint:
     }
     fields.update(overrides)
     return complaint_submit(**fields)
+
+
+# --- Compensation policy and offer approvals (issue 6: offers) ---------------------------------------------------
+
+_offer_defaults = importlib.import_module("compensation.migrations.0005_offer_policy_defaults")
+_ROLE_SPECS[MANAGERS_GROUP].append({"compensation": _offer_defaults.APPROVE})
+
+
+def compensation_defaults() -> None:
+    """The approval limits per role and the default compensation rules the data migration creates (a
+    transactional test's flush removes them)."""
+    from compensation.models import ApprovalLimit, CompensationRule
+
+    for group_name, currency, max_amount, max_days in _offer_defaults.DEFAULT_LIMITS:
+        ApprovalLimit.objects.get_or_create(
+            group=staff_group(group_name),
+            currency=currency,
+            defaults={"max_amount": max_amount, "max_free_days": max_days},
+        )
+    for name, kind, category, priority, remedy_type, extra in _offer_defaults.DEFAULT_RULES:
+        CompensationRule.objects.get_or_create(
+            name=name,
+            defaults={
+                "product_kind": kind,
+                "category": category,
+                "priority": priority,
+                "remedy_type": remedy_type,
+                **extra,
+            },
+        )
+
+
+def subscription_purchase(
+    *,
+    customer: Any = None,
+    fee: Decimal = Decimal("600.00"),
+    start: Any = None,
+    days: int = 30,
+    **kwargs: Any,
+) -> Purchase:
+    """A subscriber's paid service period: ``fee`` for ``days`` from ``start``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = start or timezone.now() - timedelta(days=5)
+    product = kwargs.pop("product", None) or ProductFactory(kind=Product.Kind.SUBSCRIPTION, price=fee, warranty_days=0)
+    fields: dict[str, Any] = {
+        "product": product,
+        "amount": fee,
+        "service_start": start,
+        "service_end": start + timedelta(days=days),
+    }
+    if customer is not None:
+        fields["customer"] = customer
+    return cast(Purchase, PurchaseFactory(**fields, **kwargs))

@@ -39,6 +39,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from compensation.models import CompensationOffer, OfferStatus
+from compensation.money import round_money
 from complaints.models import (
     OPEN_STATUSES,
     Complaint,
@@ -570,7 +571,12 @@ def digest_figures(*, now: datetime, start: datetime, end: datetime) -> dict[str
             {"reference": c.reference, "age_days": (now - c.received_at).days, "url": staff_url(c)} for c in oldest
         ],
         "compensation": [
-            {"currency": row["currency"], "total": row["total"] or Decimal(0), "count": row["count"]}
+            # Amounts are stored with three decimals (for dinars): shown in the currency's own minor unit.
+            {
+                "currency": row["currency"],
+                "total": round_money(row["total"] or Decimal(0), row["currency"]),
+                "count": row["count"],
+            }
             for row in compensation
         ],
         "dashboard_url": f"{settings.PUBLIC_BASE_URL}{reverse('dashboard:queue')}",

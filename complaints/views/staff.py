@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from compensation.services import offer_make
 from complaints import selectors, services
 from complaints.apology import ApologyHint
 from complaints.canned import canned_get, canned_groups, canned_render
@@ -33,7 +32,7 @@ from complaints.queue import (
     saved_filter_save,
 )
 from complaints.transitions import Action, allowed_actions
-from complaints.views import closing, merge, navigation, teams
+from complaints.views import closing, merge, navigation, offers, teams
 from complaints.views.access import staff_required
 from config.exceptions import ApplicationError
 
@@ -125,6 +124,7 @@ def _detail_page(
         **merge.detail_context(request, complaint),
         **teams.detail_context(request, complaint),
         **navigation.detail_context(request, complaint),
+        **offers.detail_context(request, complaint),
         **bound_forms,
     }
     return render(request, "dashboard/complaint.html", context)
@@ -225,28 +225,6 @@ def complaint_transition(request: HttpRequest, reference: str) -> HttpResponse:
             customer_accepted=data["customer_accepted"],
         ),
         done=lambda data: _("Done: %(action)s.") % {"action": Action(data["action"]).label},
-    )
-
-
-@require_POST
-@staff_required
-def complaint_offer(request: HttpRequest, reference: str) -> HttpResponse:
-    return _perform(
-        request,
-        reference,
-        form=StaffOfferForm(request.POST),
-        form_name="offer_form",
-        invalid=_("Check the offer: what it is, the amount or days, and what it is for."),
-        action=lambda complaint, actor, data: offer_make(
-            complaint=complaint,
-            actor=actor,
-            kind=data["kind"],
-            reason=data["reason"],
-            amount=data["amount"],
-            currency=data["currency"],
-            duration_days=data["duration_days"],
-        ),
-        done=lambda data: _("The offer is on its way to the customer."),
     )
 
 

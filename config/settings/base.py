@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sla-health-check": {"task": "complaints.tasks.sla_health_check_task", "schedule": crontab(hour=0, minute=10)},
     "sla-digest": {"task": "complaints.tasks.sla_digest_task", "schedule": crontab(hour=8, minute=0)},
+    # Offers the customer did not answer in time expire (compensation.services.offers_expire), hourly.
+    "offers-expire": {
+        "task": "compensation.tasks.offers_expire_task",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------------

@@ -252,7 +252,8 @@ def test_the_customer_accepts_an_offer(client: Client, agent_bob: Any, django_ca
 
     assert "We have recorded your answer" in response.content.decode()
     offer.refresh_from_db()
-    assert offer.status == OfferStatus.ACCEPTED
+    # A service credit is recorded for billing as soon as it is accepted.
+    assert offer.status == OfferStatus.FULFILLED
     assert offer.decided_at is not None
     assert complaint.events.filter(kind=ComplaintEvent.Kind.OFFER_ACCEPTED).count() == 1
     assert any(m.to == [agent_bob.email] and "accepted" in m.subject for m in mail.outbox)

@@ -454,7 +454,8 @@ def test_the_customer_panel_shows_purchases_earlier_complaints_and_compensation(
     assert current.reference not in panel
     assert "500.00" in panel
     offer.refresh_from_db()
-    assert offer.status == OfferStatus.ACCEPTED
+    # An accepted voucher is issued at once.
+    assert offer.status == OfferStatus.FULFILLED
 
 
 @pytest.mark.django_db

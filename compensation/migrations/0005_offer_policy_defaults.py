@@ -92,7 +92,7 @@ def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("compensation", "0004_offer_lifecycle_and_policy"),
-        ("complaints", "0015_offer_events"),
+        ("complaints", "0016_offer_events"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

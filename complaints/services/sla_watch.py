@@ -334,8 +334,13 @@ def sla_alert_handle(*, complaint_id: int, target: str, level: str, due_at: date
     return True
 
 
-# Hands one alert to be handled elsewhere (a worker): (complaint id, target, level, due time).
-AlertDispatcher = Callable[[int, str, str, datetime], None]
+# One alert to be handled: (complaint id, target, level, due time).
+Alert = tuple[int, str, str, datetime]
+# Hands a few alerts at once to be handled elsewhere (a worker); called with at most ``ALERT_CHUNK`` of them.
+AlertDispatcher = Callable[[list[Alert]], None]
+# Alerts per hand-over: one broker message carries this many, so a sweep with a thousand due publishes forty
+# messages, not a thousand, and several workers still share the work.
+ALERT_CHUNK = 25
 
 
 def _sweep_level(
@@ -351,6 +356,7 @@ def _sweep_level(
     acted = looked = 0
     after: tuple[datetime, int] | None = None
     due = watched.due_field
+    chunk: list[Alert] = []
     while True:
         query = _candidates(watched, level=level, now=now, full=full)
         if after is not None:
@@ -366,7 +372,7 @@ def _sweep_level(
             )[:batch]
         )
         if not rows:
-            return acted, looked
+            break
         for pk, due_at, received_at, priority, next_minutes, first_minutes in rows:
             looked += 1
             if level == SlaAlertLevel.WARNING:
@@ -376,8 +382,11 @@ def _sweep_level(
                     continue
             if dispatch is not None:
                 # No alert row is written until a worker handles it: a lost task is found again next minute.
-                dispatch(pk, watched.target, level, due_at)
+                chunk.append((pk, watched.target, level, due_at))
                 acted += 1
+                if len(chunk) == ALERT_CHUNK:
+                    dispatch(chunk)
+                    chunk = []
                 continue
             try:
                 if sla_alert_handle(complaint_id=pk, target=watched.target, level=level, due_at=due_at, now=now):
@@ -385,8 +394,24 @@ def _sweep_level(
             except Exception:  # one complaint's trouble must not stop the sweep; the next sweep tries it again
                 logger.exception("SLA sweep: complaint %s (%s %s) failed", pk, watched.target, level)
         if len(rows) < batch:
-            return acted, looked
+            break
         after = (rows[-1][1], rows[-1][0])
+    if chunk and dispatch is not None:
+        dispatch(chunk)
+    return acted, looked
+
+
+def sla_alerts_handle(*, alerts: list[Alert], now: datetime) -> int:
+    """Handle alerts a sweep handed over (``sla_alert_handle`` each, in its own transaction); one failing does
+    not stop the others (the next sweep hands it over again). Returns how many were acted on."""
+    acted = 0
+    for complaint_id, target, level, due_at in alerts:
+        try:
+            if sla_alert_handle(complaint_id=complaint_id, target=target, level=level, due_at=due_at, now=now):
+                acted += 1
+        except Exception:
+            logger.exception("SLA alert: complaint %s (%s %s) failed", complaint_id, target, level)
+    return acted
 
 
 def _full_sweep_due(now: datetime) -> bool:
@@ -408,10 +433,10 @@ def sla_sweep(
     ``full`` forces (``True``) or skips (``False``) the pass without a lower bound on the breaches; by default it
     runs when the last one finished ``FULL_SWEEP_EVERY`` ago or more (or never did).
 
-    With ``dispatch`` (the beat's sweep), each alert is handed to it instead of being handled here, so a minute's
-    sweep only reads the due complaints and the workers warn and escalate in parallel; the counts are then of alerts
-    handed over. ``sla_alert_handle`` stays the one place that acts, once per alert, however often it is handed
-    the same one."""
+    With ``dispatch`` (the beat's sweep), the alerts are handed to it in chunks of ``ALERT_CHUNK`` instead of being
+    handled here, so a minute's sweep only reads the due complaints and the workers warn and escalate in parallel;
+    the counts are then of alerts handed over. ``sla_alert_handle`` stays the one place that acts, once per alert,
+    however often it is handed the same one."""
     if full is None:
         full = _full_sweep_due(now)
     counts = {"warnings": 0, "breaches": 0, "looked_at": 0, "full": int(full)}

@@ -337,7 +337,7 @@ def test_a_backlog_escalated_long_ago_costs_a_minutes_sweep_nothing(
     when = T0 + 12 * H + timedelta(minutes=1)
     with time_machine.travel(when, tick=False), django_assert_max_num_queries(12):
         handed: list[tuple[int, str, str, datetime]] = []
-        counts = sla_sweep(now=when, dispatch=lambda *alert: handed.append(alert))
+        counts = sla_sweep(now=when, dispatch=handed.extend)
 
     assert counts["full"] == 0
     assert {pk for pk, *_rest in handed} == {fresh.pk}
@@ -380,16 +380,16 @@ def test_an_alert_lost_for_longer_than_the_look_back_is_found_by_the_full_pass(b
     while lost < when + 2 * H + 30 * timedelta(minutes=1):
         lost += timedelta(minutes=1)
         with time_machine.travel(lost, tick=False):
-            sla_sweep(now=lost, dispatch=lambda *alert: None)
+            sla_sweep(now=lost, dispatch=lambda alerts: None)
     assert not SlaAlert.objects.filter(complaint=complaint, level=SlaAlertLevel.BREACH).exists()
 
     handed: list[tuple[int, str, str, datetime]] = []
     back = lost + timedelta(minutes=1)
     with time_machine.travel(back, tick=False):
-        counts = sla_sweep(now=back, dispatch=lambda *alert: handed.append(alert))
+        counts = sla_sweep(now=back, dispatch=handed.extend)
         if not handed:  # the due time is out of the minute's look-back: the next full pass hands it over
             back += sla_watch.FULL_SWEEP_EVERY
-            counts = sla_sweep(now=back, dispatch=lambda *alert: handed.append(alert))
+            counts = sla_sweep(now=back, dispatch=handed.extend)
     assert counts["full"] == 1
     assert (complaint.pk, SlaTarget.FIRST_RESPONSE, "breach", T0 + 8 * H) in handed
 
@@ -416,7 +416,7 @@ def test_the_beats_sweep_hands_each_alert_over_and_writes_nothing_itself(bob_on_
     when = T0 + 9 * H
 
     with time_machine.travel(when, tick=False):
-        counts = sla_sweep(now=when, dispatch=lambda *alert: handed.append(alert))
+        counts = sla_sweep(now=when, dispatch=handed.extend)
 
     assert counts["breaches"] == len({pk for pk, _target, level, _due in handed if level == "breach"}) == 3
     assert SlaAlert.objects.count() == 0, "nothing is recorded until a worker handles the alert"
@@ -434,16 +434,31 @@ def test_the_beats_sweep_hands_each_alert_over_and_writes_nothing_itself(bob_on_
     assert len(_letters(LetterKind.ESCALATION)) == 3
 
 
+def test_the_beats_sweep_hands_alerts_over_in_chunks(bob_on_duty: Any) -> None:
+    late = [_submit() for _ in range(sla_watch.ALERT_CHUNK * 2 + 3)]
+    chunks: list[list[tuple[int, str, str, datetime]]] = []
+    when = T0 + 9 * H
+    with time_machine.travel(when, tick=False):
+        counts = sla_sweep(now=when, dispatch=chunks.append)
+
+    assert [len(chunk) for chunk in chunks] == [sla_watch.ALERT_CHUNK, sla_watch.ALERT_CHUNK, 3]
+    assert counts["breaches"] == len(late)
+    with time_machine.travel(when + timedelta(seconds=5), tick=False):
+        acted = [tasks.sla_alerts_handle_task([[pk, t, lvl, due.isoformat()] for pk, t, lvl, due in c]) for c in chunks]
+    assert acted == [sla_watch.ALERT_CHUNK, sla_watch.ALERT_CHUNK, 3]
+    assert all(len(_events(c, ComplaintEvent.Kind.ESCALATED)) == 1 for c in late)
+
+
 def test_an_alert_lost_on_the_way_to_a_worker_is_handed_over_again(bob_on_duty: Any) -> None:
     complaint = _submit()
     when = T0 + 9 * H
     with time_machine.travel(when, tick=False):
-        sla_sweep(now=when, dispatch=lambda *alert: None)  # the broker lost every task
+        sla_sweep(now=when, dispatch=lambda alerts: None)  # the broker lost every task
 
     handed: list[tuple[int, str, str, datetime]] = []
     later = when + timedelta(minutes=1)
     with time_machine.travel(later, tick=False):
-        sla_sweep(now=later, dispatch=lambda *alert: handed.append(alert))
+        sla_sweep(now=later, dispatch=handed.extend)
     assert {pk for pk, *_rest in handed} == {complaint.pk}
 
 
@@ -455,7 +470,7 @@ def test_the_beats_sweep_reads_the_due_complaints_in_a_fixed_number_of_queries(
         _submit()
     when = T0 + 9 * H
     with time_machine.travel(when, tick=False), django_assert_max_num_queries(12):
-        counts = sla_sweep(now=when, dispatch=lambda *alert: None)
+        counts = sla_sweep(now=when, dispatch=lambda alerts: None)
     assert counts["breaches"] >= due_count
 
 

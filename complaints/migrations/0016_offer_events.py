@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0014_incident_permissions'),
+        ('complaints', '0015_queue_counts_next_response'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

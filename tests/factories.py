@@ -3,7 +3,7 @@
 import importlib
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth import get_user_model
@@ -162,34 +162,35 @@ def subscription_product(code: str = "hosting", **kwargs: Any) -> Product:
     """A subscription service billed per period (a hosting plan)."""
     fields: dict[str, Any] = {"name": "Web hosting", "kind": Product.Kind.SUBSCRIPTION, "price": Decimal("720.00")}
     fields.update(kwargs)
-    return ProductFactory(code=code, **fields)
+    return cast(Product, ProductFactory(code=code, **fields))
 
 
 def subscription(
     *,
-    product: Product,
+    product: Any,
     service_start: Any,
     service_end: Any,
-    customer: Customer | None = None,
+    customer: Any = None,
     amount: Decimal = Decimal("720.00"),
     **kwargs: Any,
 ) -> Purchase:
     """One paid service period of ``product`` (``service_end`` None: open-ended)."""
     extra: dict[str, Any] = {"customer": customer} if customer is not None else {}
-    return PurchaseFactory(
-        product=product,
-        service_start=service_start,
-        service_end=service_end,
-        amount=amount,
-        currency=product.currency,
-        **extra,
-        **kwargs,
+    return cast(
+        Purchase,
+        PurchaseFactory(
+            product=product,
+            service_start=service_start,
+            service_end=service_end,
+            amount=amount,
+            currency=product.currency,
+            **extra,
+            **kwargs,
+        ),
     )
 
 
-def declare_incident(
-    *, actor: Any, products: list[Product], started_at: Any, ended_at: Any = None, **kwargs: Any
-) -> Any:
+def declare_incident(*, actor: Any, products: list[Any], started_at: Any, ended_at: Any = None, **kwargs: Any) -> Any:
     """An incident as a team lead or manager declares it (through ``incident_declare``)."""
     from compensation.incidents.services import incident_declare
 

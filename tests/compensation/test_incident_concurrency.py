@@ -29,7 +29,7 @@ def _in_threads(*calls: Any) -> list[BaseException]:
         try:
             barrier.wait()
             call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:  # reported to the test
             errors.append(exc)
         finally:
             connection.close()

@@ -113,7 +113,7 @@ def test_a_manager_must_confirm_then_sees_the_progress_and_cost(
     assert done.status_code == 302
     page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     assert "3 of 3 customers, 3 letters queued, 3 credits issued." in page
-    assert "11.61 RUB" in page  # 3 × 3.87
+    assert "11.61 RUB" in page  # three times 3.87
     assert 'http-equiv="refresh"' not in page
     listing = client.get(reverse("incidents:list")).content.decode()
     assert '<td data-testid="affected">3</td>' in listing

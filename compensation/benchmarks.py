@@ -10,7 +10,9 @@ database; declares a four-hour night outage of that product; then measures
     acceptance rate measured by a plain ``smtplib`` loop in the same run (a new connection per message, as our
     channel does, and one connection for all), so a slow figure can be blamed on SMTP or on our code.
 
-Each run tags its emails and order numbers, so running it again only adds data.
+Each run tags its emails and order numbers, so running it again only adds data. The broker is ``REDIS_URL``
+with a key prefix of its own: point it at a Redis database no test run flushes (the test suite's cache clear
+empties its own database, tasks included).
 """
 
 import logging

@@ -511,7 +511,8 @@ def incident_batch_process(*, batch_id: int) -> int:
     IncidentAffected.objects.bulk_update(
         rows, ["credited_amount", "overlap_seconds_done", "state", "apologised_at", "letter"], batch_size=500
     )
-    IncidentCredit.objects.bulk_create(all_credits, batch_size=500)
+    # Credited never falls, so a window used before owes nothing more: only a zero record can meet its twin.
+    IncidentCredit.objects.bulk_create(all_credits, batch_size=500, ignore_conflicts=True)
     IncidentBatch.objects.filter(pk=batch.pk).update(done=True, done_at=now)
     # The run row is the meeting point of its batches: locked here, the last batch to finish sees no pending one.
     IncidentRun.objects.select_for_update().filter(pk=run.pk).update(

@@ -246,3 +246,19 @@ def test_team_leads_declare_and_update_but_only_managers_compensate(
     assert updated.status == "ongoing"
     assert incident_update(incident=incident, actor=lead_tess, ended_at=END).status == "resolved"
     assert not IncidentRun.objects.exists()
+
+
+def test_a_window_changed_back_and_forth_credits_each_difference_once(
+    outage: dict[str, Any], manager_carol: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    incident = outage["incident"]
+    _compensate(incident, manager_carol, django_capture_on_commit_callbacks)
+    for ended_at in (END + timedelta(hours=4), END, END + timedelta(hours=4), END + timedelta(hours=8)):
+        with django_capture_on_commit_callbacks(execute=True):
+            incident_update(incident=incident, actor=manager_carol, ended_at=ended_at)
+
+    # 12 hours in all: 11.61 for each hosting plan, whichever way the window went.
+    credited = _credited(incident)
+    assert {credited[p.order_number] for p in outage["purchases"][:5]} == {Decimal("11.61")}
+    assert IncidentRun.objects.filter(incident=incident).exclude(status="finished").count() == 0
+    assert IncidentAffected.objects.filter(incident=incident, state="pending").count() == 0

@@ -111,3 +111,20 @@ def test_the_openapi_schema_describes_the_incidents_api() -> None:
     for path in (LIST, f"{LIST}{{id}}/", f"{LIST}{{id}}/compensate/", f"{LIST}{{id}}/progress/"):
         assert f"/api/v1/incidents/{path[len(LIST) :]}" in schema["paths"], path
     assert "post" in schema["paths"][f"{LIST}{{id}}/compensate/"]
+
+
+@pytest.mark.parametrize("incidents", [1, 12])
+def test_the_list_takes_a_bounded_number_of_queries(
+    agent_bob: Any, lead_tess: Any, hosting: Any, django_assert_max_num_queries: Any, incidents: int
+) -> None:
+    for n in range(incidents):
+        declare_incident(actor=lead_tess, products=[hosting], started_at=START, ended_at=END, title=f"Outage {n}")
+    bob = _client_for(agent_bob)
+
+    with django_assert_max_num_queries(8):
+        response = bob.get(LIST)
+    with django_assert_max_num_queries(8):
+        progress = bob.get(f"{LIST}{Incident.objects.first().pk}/progress/")  # type: ignore[union-attr]
+
+    assert len(response.json()["results"]) == incidents
+    assert progress.json()["run"] is None

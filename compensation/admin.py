@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from compensation.models import ApprovalLimit, CompensationOffer, CompensationRule, Incident
+from compensation.models import ApprovalLimit, CompensationOffer, CompensationRule, Incident, IncidentStatus
 
 
 @admin.register(CompensationOffer)
@@ -22,12 +22,13 @@ class CompensationOfferAdmin(admin.ModelAdmin[CompensationOffer]):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin[Incident]):
-    list_display = ("title", "severity", "started_at", "ended_at", "ongoing")
-    list_filter = ("severity",)
+    list_display = ("title", "severity", "status", "started_at", "ended_at", "ongoing")
+    list_filter = ("severity", "status")
     search_fields = ("title",)
     date_hierarchy = "started_at"
     filter_horizontal = ("products",)
-    readonly_fields = ("created_by",)
+    # The status follows the end time (the dashboard's incident pages change both through the services).
+    readonly_fields = ("created_by", "status")
 
     @admin.display(boolean=True, description=_("ongoing"))
     def ongoing(self, obj: Incident) -> bool:
@@ -38,6 +39,8 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
         if not change and request.user.is_authenticated:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        status = IncidentStatus.RESOLVED if obj.ended_at is not None else IncidentStatus.ONGOING
+        Incident.objects.filter(pk=obj.pk).exclude(status=status).update(status=status)
 
 
 @admin.register(CompensationRule)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from compensation import api
+from compensation.incidents import api as incidents_api
 
 urlpatterns = [
     path("complaints/<str:reference>/offers/", api.OfferListCreateApi.as_view(), name="offer-list"),
@@ -19,4 +20,8 @@ urlpatterns = [
         api.CustomerOfferDecisionApi.as_view(),
         name="offer-decision",
     ),
+    path("incidents/", incidents_api.IncidentListCreateApi.as_view(), name="incident-list"),
+    path("incidents/<int:pk>/", incidents_api.IncidentDetailApi.as_view(), name="incident-detail"),
+    path("incidents/<int:pk>/compensate/", incidents_api.IncidentCompensateApi.as_view(), name="incident-compensate"),
+    path("incidents/<int:pk>/progress/", incidents_api.IncidentProgressApi.as_view(), name="incident-progress"),
 ]

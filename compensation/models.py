@@ -156,6 +156,20 @@ class IncidentSeverity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
+class IncidentStatus(models.TextChoices):
+    """An incident is ongoing until its end is known; then it is resolved (a later end time may reopen it)."""
+
+    ONGOING = "ongoing", _("Ongoing")
+    RESOLVED = "resolved", _("Resolved")
+
+
+# The one map of allowed status changes (compensation.incidents.services applies it).
+INCIDENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    IncidentStatus.ONGOING: frozenset({IncidentStatus.RESOLVED}),
+    IncidentStatus.RESOLVED: frozenset({IncidentStatus.ONGOING}),
+}
+
+
 class Incident(models.Model):
     """An outage or another failure of ours that affected the customers of some products, for a time window
     (``ended_at`` empty: still going on). Complaints about it are linked to it."""
@@ -166,6 +180,7 @@ class Incident(models.Model):
         "customers.Product", related_name="incidents", verbose_name=_("affected products")
     )
     severity = models.CharField(_("severity"), max_length=16, choices=IncidentSeverity, default=IncidentSeverity.MAJOR)
+    status = models.CharField(_("status"), max_length=16, choices=IncidentStatus, default=IncidentStatus.ONGOING)
     started_at = models.DateTimeField(_("started"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -188,7 +203,9 @@ class Incident(models.Model):
                 name="incident_ends_after_it_starts",
             ),
             models.CheckConstraint(condition=Q(severity__in=IncidentSeverity.values), name="incident_severity_valid"),
+            models.CheckConstraint(condition=Q(status__in=IncidentStatus.values), name="incident_status_valid"),
         ]
+        permissions = [("compensate_incident", _("Can apologise and compensate the customers of an incident"))]
 
     def __str__(self) -> str:
         return self.title
@@ -367,3 +384,206 @@ class ApprovalLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} {self.currency or '*'}"
+
+
+class IncidentEventKind(models.TextChoices):
+    DECLARED = "declared", _("Declared")
+    UPDATED = "updated", _("Updated")
+    APOLOGY_STARTED = "apology_started", _("Apology and compensation started")
+    BATCH_DONE = "batch_done", _("A batch of customers done")
+    FINISHED = "finished", _("Apology and compensation finished")
+    RESUMED = "resumed", _("Apology and compensation resumed")
+
+
+class IncidentEvent(models.Model):
+    """The incident's timeline: what was declared and changed, and each step of apologising for it."""
+
+    Kind = IncidentEventKind
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events", verbose_name=_("incident"))
+    kind = models.CharField(_("kind"), max_length=32, choices=IncidentEventKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=IncidentEventKind.values), name="incident_event_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["incident", "created_at"], name="incident_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.kind}"
+
+
+class AffectedState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the apology")
+    DONE = "done", _("Apologised")
+
+
+class IncidentAffected(models.Model):
+    """One purchase whose service period overlapped the incident's window (written in SQL by
+    ``compensation.incidents.affected``). ``pending`` until its customer's apology and its credit are done;
+    a changed window makes it pending again with the new overlap."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="affected", verbose_name=_("incident")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    purchase = models.ForeignKey(
+        "customers.Purchase", on_delete=models.CASCADE, related_name="+", verbose_name=_("purchase")
+    )
+    overlap_seconds = models.PositiveIntegerField(_("time affected, seconds"), default=0)
+    # The overlap the last apology was about (0: not apologised yet), so a longer window writes again.
+    overlap_seconds_done = models.PositiveIntegerField(_("time apologised for, seconds"), default=0)
+    state = models.CharField(_("state"), max_length=16, choices=AffectedState, default=AffectedState.PENDING)
+    credited_amount = models.DecimalField(_("credited so far"), max_digits=12, decimal_places=2, default=Decimal(0))
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    letter = models.ForeignKey(
+        "notifications.Letter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last apology letter"),
+    )
+    apologised_at = models.DateTimeField(_("apologised"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("affected purchase")
+        verbose_name_plural = _("affected purchases")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "purchase"], name="incident_affected_once"),
+            models.CheckConstraint(condition=Q(state__in=AffectedState.values), name="incident_affected_state_valid"),
+        ]
+        indexes = [
+            # The fan-out walks an incident's pending rows by customer id.
+            models.Index(fields=["incident", "state", "customer"], name="incident_affected_walk"),
+            # A submitted complaint finds its customer's incidents.
+            models.Index(fields=["customer", "incident"], name="incident_affected_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.purchase_id}"
+
+
+class IncidentCredit(models.Model):
+    """A credit given to a purchase for an incident, for the window it was computed over. A longer window later
+    adds a credit for the difference only; the same window is never credited twice. An amount of 0 records
+    that a recomputation (a shortened window) gave nothing and took nothing back."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="credits", verbose_name=_("incident"))
+    purchase = models.ForeignKey(
+        "customers.Purchase", on_delete=models.PROTECT, related_name="+", verbose_name=_("purchase")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_validator])
+    basis = models.JSONField(_("how it was computed"), default=dict, blank=True)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incident credit")
+        verbose_name_plural = _("incident credits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "purchase", "window_start", "window_end"], name="incident_credit_once_per_window"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="incident_credit_not_negative"),
+        ]
+        indexes = [models.Index(fields=["customer", "incident"], name="incident_credit_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+
+
+class IncidentRun(models.Model):
+    """One "apologise and compensate" pass over an incident's pending affected purchases, in batches. At most
+    one runs per incident at a time; a stalled one is resumed, never started twice."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="runs", verbose_name=_("incident"))
+    status = models.CharField(_("status"), max_length=16, choices=RunStatus, default=RunStatus.RUNNING)
+    is_update = models.BooleanField(_("after a changed window"), default=False)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    progress_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    batches_total = models.PositiveIntegerField(_("batches"), default=0)
+    batches_done = models.PositiveIntegerField(_("batches done"), default=0)
+    customers_total = models.PositiveIntegerField(_("customers"), default=0)
+    customers_done = models.PositiveIntegerField(_("customers done"), default=0)
+    letters_queued = models.PositiveIntegerField(_("letters queued"), default=0)
+    credits_issued = models.PositiveIntegerField(_("credits issued"), default=0)
+
+    class Meta:
+        verbose_name = _("apology run")
+        verbose_name_plural = _("apology runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"], condition=Q(status="running"), name="incident_one_running_run"
+            ),
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="incident_run_status_valid"),
+        ]
+        indexes = [models.Index(fields=["progress_at"], condition=Q(status="running"), name="incident_run_running")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if not self.customers_total:
+            return 100 if self.status == RunStatus.FINISHED else 0
+        return min(100, self.customers_done * 100 // self.customers_total)
+
+
+class IncidentBatch(models.Model):
+    """A range of customer ids of a run, handled by one task in one transaction."""
+
+    run = models.ForeignKey(IncidentRun, on_delete=models.CASCADE, related_name="batches", verbose_name=_("run"))
+    first_customer_id = models.BigIntegerField(_("first customer id"))
+    last_customer_id = models.BigIntegerField(_("last customer id"))
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("apology batch")
+        verbose_name_plural = _("apology batches")
+        ordering = ["run", "first_customer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_customer_id"], name="incident_batch_once"),
+        ]
+        indexes = [models.Index(fields=["run"], condition=Q(done=False), name="incident_batch_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.first_customer_id}-{self.last_customer_id}"

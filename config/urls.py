@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/", include("complaints.dashboard_urls")),
     # Unmatched mail, the operations page and the promise health page.
     path("dashboard/", include("notifications.urls")),
+    path("dashboard/incidents/", include("compensation.dashboard_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

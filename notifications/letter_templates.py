@@ -229,6 +229,7 @@ PLACEHOLDERS: dict[str, tuple[Placeholder, ...]] = {
         Placeholder("what_we_did", gettext_lazy("What we did about it")),
         Placeholder("remedy", gettext_lazy("The remedy we give, if any")),
         Placeholder("tracking_url", gettext_lazy("A link to follow it (may be empty)")),
+        Placeholder("is_update", gettext_lazy("True when we wrote before and the outage turned out longer")),
     ),
 }
 
@@ -627,6 +628,7 @@ def sample_context(*, kind: str, language: str) -> dict[str, Any]:
             "ended_at": now - timedelta(hours=2),
             "what_we_did": _("We restored the service and added monitoring so we notice sooner."),
             "remedy": _("A free month of the service."),
+            "is_update": False,
         }
     return values
 

@@ -205,3 +205,57 @@ def subscription_purchase(
     if customer is not None:
         fields["customer"] = customer
     return cast(Purchase, PurchaseFactory(**fields, **kwargs))
+
+
+# --- Incidents: subscriptions, outages, and the managers' right to apologise for them ---------------------------
+
+_ROLE_SPECS[MANAGERS_GROUP].append(
+    {"compensation": importlib.import_module("compensation.migrations.0007_incident_compensate_permission").COMPENSATE}
+)
+
+
+def subscription_product(code: str = "hosting", **kwargs: Any) -> Product:
+    """A subscription service billed per period (a hosting plan)."""
+    fields: dict[str, Any] = {"name": "Web hosting", "kind": Product.Kind.SUBSCRIPTION, "price": Decimal("720.00")}
+    fields.update(kwargs)
+    return cast(Product, ProductFactory(code=code, **fields))
+
+
+def subscription(
+    *,
+    product: Any,
+    service_start: Any,
+    service_end: Any,
+    customer: Any = None,
+    amount: Decimal = Decimal("720.00"),
+    **kwargs: Any,
+) -> Purchase:
+    """One paid service period of ``product`` (``service_end`` None: open-ended)."""
+    extra: dict[str, Any] = {"customer": customer} if customer is not None else {}
+    return cast(
+        Purchase,
+        PurchaseFactory(
+            product=product,
+            service_start=service_start,
+            service_end=service_end,
+            amount=amount,
+            currency=product.currency,
+            **extra,
+            **kwargs,
+        ),
+    )
+
+
+def declare_incident(*, actor: Any, products: list[Any], started_at: Any, ended_at: Any = None, **kwargs: Any) -> Any:
+    """An incident as a team lead or manager declares it (through ``incident_declare``)."""
+    from compensation.incidents.services import incident_declare
+
+    fields: dict[str, Any] = {
+        "title": "Storage array failure",
+        "public_description": "A storage array failed; we moved every site to healthy hardware.",
+        "severity": "critical",
+    }
+    fields.update(kwargs)
+    return incident_declare(
+        actor=actor, product_ids=[p.pk for p in products], started_at=started_at, ended_at=ended_at, **fields
+    )

@@ -5,11 +5,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compensation.incidents.selectors import incident_affecting_customer
 from complaints.attachments import attachment_save, attachments_validate
 from complaints.models import PRIORITY_RANK, Category, Complaint, ComplaintEvent, Priority, Status
 from complaints.queue import search_document_for
@@ -128,8 +130,30 @@ def complaint_submit(
     # Into its product's team, and to that team's least loaded agent on duty (if anyone is).
     complaint_route(complaint=complaint)
     complaint_auto_assign(complaint=complaint, now=now)
+    _link_to_incident(complaint=complaint, now=now)
     _queue_customer_letter(complaint=complaint, kind=LetterKind.ACKNOWLEDGEMENT, key="received")
     return complaint
+
+
+def _link_to_incident(*, complaint: Complaint, now: datetime) -> None:
+    """A complaint from a customer whose subscription an incident affected (still going on, or ended within
+    ``INCIDENT_AUTO_LINK_DAYS``) is linked to it, on the timeline like a staff member's link (no author)."""
+    incident = incident_affecting_customer(
+        customer_id=complaint.customer_id, now=now, days=settings.INCIDENT_AUTO_LINK_DAYS
+    )
+    if incident is None:
+        return
+    complaint.incident = incident
+    _touch(complaint, now, ["incident"])
+    _record_field_change(
+        complaint=complaint,
+        actor=None,
+        field="incident",
+        old="",
+        new=incident.title,
+        reason=str(_("Affected by the outage “%(title)s”: linked automatically.") % {"title": incident.title}),
+        now=now,
+    )
 
 
 def _catalogue_product(code: str) -> Product | None:

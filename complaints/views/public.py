@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from compensation.incidents.selectors import incident_given_to_customer
 from compensation.selectors import offer_list_for_customer
 from compensation.services import offer_decide
 from complaints.forms import ComplaintForm, CustomerReplyForm, LostLinkForm, OfferDecisionForm, RatingForm, ReopenForm
@@ -103,6 +104,9 @@ def _track_page(request: HttpRequest, complaint: Complaint, **bound_forms: forms
         "complaint": complaint,
         "events": complaint.public_events,  # type: ignore[attr-defined]
         "offers": list(offer_list_for_customer(complaint=complaint)),
+        "incident_given": incident_given_to_customer(
+            incident_id=complaint.incident_id, customer_id=complaint.customer_id
+        ),
         "submitted": request.GET.get("submitted") == "1",
         "tracking_url": tracking_url(complaint),
         "token": request.resolver_match.kwargs["token"] if request.resolver_match else "",

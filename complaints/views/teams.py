@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from compensation.incidents.selectors import incident_given_to_customer
 from compensation.models import Incident
 from complaints import selectors, services
 from complaints.models import Complaint
@@ -219,4 +220,7 @@ def detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]
         "incident_current": next((i for i in incidents if i.pk == complaint.incident_id), None),
         "incident_choices": incident_choices,
         "incident_form": IncidentChangeForm(incidents=incident_choices, initial={"incident": complaint.incident_id}),
+        "incident_given": incident_given_to_customer(
+            incident_id=complaint.incident_id, customer_id=complaint.customer_id
+        ),
     }

@@ -299,3 +299,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Incidents ------------------------------------------------------------------------------------------
+# "Apologise and compensate" handles this many customers per task (one transaction each).
+INCIDENT_BATCH_SIZE = env.int("INCIDENT_BATCH_SIZE", default=500)
+# A run with pending customers and no progress for this long is resumed by Celery beat.
+INCIDENT_RUN_STALE_MINUTES = env.int("INCIDENT_RUN_STALE_MINUTES", default=5)
+# A complaint from an affected customer links itself to an incident still going on or ended this recently.
+INCIDENT_AUTO_LINK_DAYS = env.int("INCIDENT_AUTO_LINK_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["incident-runs-resume-stale"] = {
+    "task": "compensation.tasks.incident_runs_resume_stale_task",
+    "schedule": timedelta(minutes=1),
+    "options": {"expires": 55},
+}

@@ -694,7 +694,7 @@ class SlaTarget(models.TextChoices):
 
 
 class SlaAlertLevel(models.TextChoices):
-    WARNING = "warning", _("Warning (75 % of the time used)")
+    WARNING = "warning", _("Warning (three quarters of the time used)")
     BREACH = "breach", _("Breach")
 
 

@@ -42,6 +42,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_flag_reset() -> Any:
+    """Tasks run eagerly set Celery's process-wide "a join would block" flag around each call and restore it after;
+    two test threads doing so at once can leave it set, and a later test's ``.apply().get()`` then refuses to run."""
+    yield
+    from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Any:
     from django.core.cache import cache
 

@@ -5,6 +5,7 @@ import functools
 import logging
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -82,10 +83,13 @@ def letter_queue(
     idempotency_key: str,
     context: dict[str, Any],
     complaint: Complaint | None = None,
+    dispatch: bool = True,
 ) -> Letter:
     """Write a letter to the outbox within the caller's transaction; a worker sends it after commit.
 
-    The same ``idempotency_key`` always yields the same single letter.
+    The same ``idempotency_key`` always yields the same single letter. A caller writing many letters at once passes
+    ``dispatch=False`` and hands them over in chunks with ``letters_dispatch`` (on commit); should it not, the
+    sweeper sends them a minute later.
     """
     existing = Letter.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -102,8 +106,9 @@ def letter_queue(
         idempotency_key=idempotency_key,
         message_id=f"<{uuid.uuid4().hex}@{settings.LETTER_MESSAGE_ID_DOMAIN}>",
     )
-    letter_id = letter.pk
-    transaction.on_commit(lambda: letter_dispatch(letter_id=letter_id))
+    if dispatch:
+        letter_id = letter.pk
+        transaction.on_commit(lambda: letter_dispatch(letter_id=letter_id))
     return letter
 
 
@@ -117,6 +122,29 @@ def letter_dispatch(*, letter_id: int, countdown: float = 0) -> bool:
         logger.warning("letter %s: broker unavailable, left for the sweeper", letter_id, exc_info=True)
         return False
     return True
+
+
+# Letters per broker message when many are handed over at once (an outage's apologies): one task sends them one
+# after another over the worker's kept SMTP connection, each claimed on its own as ``letter_send`` does.
+LETTER_CHUNK = 50
+
+
+def letters_dispatch(*, letter_ids: Sequence[int]) -> int:
+    """Hand many letters to the broker, ``LETTER_CHUNK`` to a task; returns how many chunks went. A broker outage
+    is logged, not raised: the sweeper sends what is still queued."""
+    from notifications.tasks import letters_send_task
+
+    ids = list(letter_ids)
+    sent = 0
+    for start in range(0, len(ids), LETTER_CHUNK):
+        chunk = ids[start : start + LETTER_CHUNK]
+        try:
+            letters_send_task.apply_async((chunk,))
+        except Exception:
+            logger.warning("%s letters: broker unavailable, left for the sweeper", len(chunk), exc_info=True)
+            continue
+        sent += 1
+    return sent
 
 
 class SendOutcome(enum.Enum):

@@ -43,7 +43,7 @@ from compensation.policy import remedy_for_outage
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
 from customers.models import Customer, Product
 from notifications.models import Letter, LetterKind
-from notifications.services import letter_queue
+from notifications.services import letter_queue, letters_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -413,6 +413,7 @@ def _apology_letter(
         recipient=customer.email,
         language=customer.language,
         idempotency_key=key,
+        dispatch=False,  # the batch hands its letters over in chunks (incident_batch_process)
         context={
             "customer": customer,
             "product": ", ".join(products),
@@ -487,6 +488,7 @@ def incident_batch_process(*, batch_id: int) -> int:
     )
     outcome = _Outcome()
     all_credits: list[IncidentCredit] = []
+    letter_ids: list[int] = []
     for customer_id, customer_rows in by_customer.items():
         letter, credits = _apologise_customer(
             incident=incident,
@@ -506,6 +508,7 @@ def incident_batch_process(*, batch_id: int) -> int:
                 row.letter = letter
         if letter is not None:
             outcome.letters += 1
+            letter_ids.append(letter.pk)
         outcome.credits += sum(1 for credit in credits if credit.amount > 0)
         all_credits += credits
     IncidentAffected.objects.bulk_update(
@@ -532,6 +535,8 @@ def incident_batch_process(*, batch_id: int) -> int:
         letters=outcome.letters,
         credits=outcome.credits,
     )
+    if letter_ids:
+        transaction.on_commit(lambda: letters_dispatch(letter_ids=letter_ids))
     if not IncidentBatch.objects.filter(run=run, done=False).exists():
         run.refresh_from_db()
         _run_finish(run, now=now)

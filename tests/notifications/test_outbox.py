@@ -117,6 +117,47 @@ def test_a_letter_is_sent_once(django_capture_on_commit_callbacks: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_many_letters_go_to_the_workers_in_chunks_and_each_is_sent_once(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    complaint, _ = _acknowledgement()
+    context = {"complaint": complaint, "customer": complaint.customer, "message": "Hello", "tracking_url": "x"}
+    with django_capture_on_commit_callbacks(execute=True) as dispatched:
+        letters = [
+            letter_queue(
+                complaint=complaint,
+                kind="reply",
+                recipient=f"many{i}@example.com",
+                language="en",
+                idempotency_key=f"reply:many:{i}",
+                context=context,
+                dispatch=False,
+            )
+            for i in range(services.LETTER_CHUNK * 2 + 7)
+        ]
+    assert dispatched == [], "nothing handed over letter by letter"
+    mail.outbox.clear()
+    ids = [letter.pk for letter in letters]
+
+    chunks = services.letters_dispatch(letter_ids=ids)  # eager here: each chunk runs at once
+    again = services.letters_dispatch(letter_ids=ids[:10])  # a chunk handed over twice
+
+    assert (chunks, again) == (3, 1)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(f"many{i}@example.com" for i in range(len(ids)))
+    assert set(Letter.objects.filter(pk__in=ids).values_list("status", flat=True)) == {LetterStatus.SENT}
+
+
+def test_a_broker_outage_leaves_chunked_letters_to_the_sweeper(monkeypatch: pytest.MonkeyPatch) -> None:
+    from notifications.tasks import letters_send_task
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("Redis is down")
+
+    monkeypatch.setattr(letters_send_task, "apply_async", refuse)
+    assert services.letters_dispatch(letter_ids=[1, 2, 3]) == 0
+
+
+@pytest.mark.django_db
 def test_the_message_id_header_is_the_letter_s() -> None:
     _, letter = _acknowledgement()
 

@@ -7,29 +7,22 @@ database; declares a four-hour night outage of that product; then measures
 (b) the fan-out: from "Apologise and compensate" until every credit is recorded and every letter is queued,
     done by a real Celery worker in batches;
 (c) delivery: until every apology letter is in a local aiosmtpd sink (letters/s), next to the sink's raw
-    acceptance rate measured by a plain ``smtplib`` loop in the same run (a new connection per message, as our
-    channel does, and one connection for all), so a slow figure can be blamed on SMTP or on our code.
+    acceptance rate measured by a plain ``smtplib`` loop in the same run (a new connection per message, and one
+    connection for all, as a worker process keeps it), so a slow figure can be blamed on SMTP or on our code. The
+    sink, the raw loop and the worker are those of ``make bench`` (``complaints.benchmarks.delivery``).
 
 Each run tags its emails and order numbers, so running it again only adds data. The broker is ``REDIS_URL``
 with a key prefix of its own: point it at a Redis database no test run flushes (the test suite's cache clear
 empties its own database, tasks included).
 """
 
-import logging
 import os
-import signal
-import smtplib
-import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -43,43 +36,17 @@ from django.db import connection, transaction
 from compensation.incidents.affected import affected_refresh
 from compensation.incidents.services import incident_compensate, incident_declare
 from compensation.models import IncidentCredit, IncidentRun, RunStatus
-from complaints.benchmarks.harness import _ensure_database
+from complaints.benchmarks import delivery
+from complaints.benchmarks.harness import _ensure_database, _free_port
 from complaints.benchmarks.seeding import _encode_csv, _reserve_ids, _with_defaults, _write_table
 from complaints.permissions import MANAGERS_GROUP
 from customers.models import Customer, Product, Purchase
 from notifications.models import Letter, LetterKind, LetterStatus
 
 Log = Callable[[str], None]
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 OUTAGE = (datetime(2026, 3, 10, 1, 0, tzinfo=UTC), datetime(2026, 3, 10, 5, 0, tzinfo=UTC))
 PERIOD = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
 SEED_CHUNK = 50_000
-
-
-class CountingSink:
-    """An aiosmtpd server that only counts what it accepts (parsing would slow the sink, not us)."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self.count = 0
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self._lock:
-            self.count += 1
-        return "250 OK"
-
-    def __enter__(self) -> "CountingSink":
-        self._controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._controller.stop()
 
 
 @dataclass
@@ -170,25 +137,6 @@ def _bench_manager() -> Any:
     return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
 
-def _raw_smtp_rate(port: int, *, messages: int, reuse: bool) -> float:
-    """Messages per second the sink accepts from a plain smtplib loop."""
-    message = EmailMessage()
-    message["From"] = "care@amends.localhost"
-    message["To"] = "raw@bench.example"
-    message["Subject"] = "We are sorry: Web hosting was not working"
-    message.set_content("Dear customer,\n\n" + "We are sorry: this is our fault. " * 20)
-    started = time.perf_counter()
-    if reuse:
-        with smtplib.SMTP("127.0.0.1", port) as client:
-            for _ in range(messages):
-                client.send_message(message)
-    else:
-        for _ in range(messages):
-            with smtplib.SMTP("127.0.0.1", port) as client:
-                client.send_message(message)
-    return messages / (time.perf_counter() - started)
-
-
 def _database_url() -> str:
     db = connection.settings_dict
     user = db.get("USER") or ""
@@ -197,51 +145,15 @@ def _database_url() -> str:
     return f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _start_worker(*, sink_port: int, key_prefix: str, concurrency: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {
+def _worker_env(key_prefix: str) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_KEY_PREFIX": key_prefix,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}",
-        "TEST_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "PYTHONUNBUFFERED": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        f"--concurrency={concurrency}",
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        f"--hostname=bench-{key_prefix.strip(':')}@%h",
-    ]
-    with log_path.open("wb") as log_file:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command,
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 def _use_broker(key_prefix: str) -> None:
@@ -317,34 +229,34 @@ def bench_incident(
     log_dir = Path(settings.VAR_DIR)
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"bench-incident-{tag}.log"
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
-    with CountingSink() as sink:
-        raw_new = _raw_smtp_rate(sink.port, messages=raw_messages, reuse=False)
-        raw_one = _raw_smtp_rate(sink.port, messages=raw_messages, reuse=True)
+    _use_broker(key_prefix)
+    sample = "Dear customer,\n\n" + "We are sorry: this is our fault. " * 20
+    with delivery.timed_sink(delivery_port := _free_port()) as sink:
+        raw_new = delivery.sink_raw_rate(port=delivery_port, sink=sink, messages=raw_messages, reuse=False, body=sample)
+        raw_one = delivery.sink_raw_rate(port=delivery_port, sink=sink, messages=raw_messages, reuse=True, body=sample)
         log(f"raw smtplib: {raw_new:,.0f} msg/s (connection per message), {raw_one:,.0f} msg/s (one connection)")
-        baseline = sink.count
-        worker = _start_worker(sink_port=sink.port, key_prefix=key_prefix, concurrency=concurrency, log_path=log_path)
+        sink.reset()
         try:
-            _use_broker(key_prefix)
-            time.sleep(3)  # the worker connects to the broker; tasks published meanwhile wait in Redis anyway
-            # (b) fan-out: every credit recorded, every letter queued
-            started = time.perf_counter()
-            run = incident_compensate(incident=incident, actor=manager)
+            with delivery.celery_worker(
+                env=_worker_env(key_prefix), smtp_port=delivery_port, log_path=log_path, concurrency=concurrency
+            ) as worker:
+                # (b) fan-out: every credit recorded, every letter queued
+                started = time.perf_counter()
+                run = incident_compensate(incident=incident, actor=manager)
 
-            def finished() -> bool:
-                if worker.poll() is not None:
-                    raise CommandError(f"The worker exited; see {log_path}")
-                return IncidentRun.objects.filter(pk=run.pk, status=RunStatus.FINISHED).exists()
+                def finished() -> bool:
+                    if worker.poll() is not None:
+                        raise CommandError(f"The worker exited; see {log_path}")
+                    return IncidentRun.objects.filter(pk=run.pk, status=RunStatus.FINISHED).exists()
 
-            _wait(finished, timeout=timeout, what="the fan-out")
-            fanout_seconds = time.perf_counter() - started
-            log(f"(b) fan-out: {fanout_seconds:.1f}s")
-            # (c) delivery: every letter in the sink
-            _wait(lambda: sink.count - baseline >= customers, timeout=timeout, what="the letters in the sink")
-            delivery_seconds = time.perf_counter() - started
-            log(f"(c) delivery: {delivery_seconds:.1f}s")
+                _wait(finished, timeout=timeout, what="the fan-out")
+                fanout_seconds = time.perf_counter() - started
+                log(f"(b) fan-out: {fanout_seconds:.1f}s")
+                # (c) delivery: every letter in the sink
+                _wait(lambda: sink.count >= customers, timeout=timeout, what="the letters in the sink")
+                delivery_seconds = time.perf_counter() - started
+                log(f"(c) delivery: {delivery_seconds:.1f}s")
         finally:
-            _stop(worker)
             _delete_broker_keys(key_prefix)
     run.refresh_from_db()
     letters = Letter.objects.filter(

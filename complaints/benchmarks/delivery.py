@@ -135,9 +135,16 @@ def celery_worker(
     *, env: dict[str, str], smtp_port: int, log_path: Path, concurrency: int = 2
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``celery -A config worker`` as the Procfile starts it (prefork, ``concurrency`` processes; 1: the solo pool,
-    one letter at a time) sending to the sink; stopped afterwards."""
+    one letter at a time) sending to the sink; stopped afterwards. This process's Celery app must publish to the
+    worker's broker (it pings the worker to know it is ready)."""
     pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
-    worker_env = {**env, "EMAIL_URL": f"smtp://{HOST}:{smtp_port}", "EMAIL_TIMEOUT": "10", "LOG_LEVEL": "INFO"}
+    worker_env = {
+        **env,
+        "EMAIL_URL": f"smtp://{HOST}:{smtp_port}",
+        "TEST_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_TIMEOUT": "10",
+        "LOG_LEVEL": "INFO",
+    }
     command = [
         sys.executable,
         "-m",

@@ -164,14 +164,12 @@ def redis_server(log_dir: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def start_worker(
-    *, broker_url: str, key_prefix: str, smtp_port: int, log_path: Path, name: str, wait: bool = True
-) -> CeleryWorker:
-    """A ``celery worker`` process (solo pool, its own process group) like the session's, on the given broker,
-    key prefix and SMTP port. Stop it with ``stop_worker`` (or SIGKILL its group)."""
+def _celery_env(*, broker_url: str, key_prefix: str, **extra: str) -> dict[str, str]:
+    """What a Celery process of a test needs: the test database (no idle connection pytest would have to wait
+    for), the given broker and key prefix, no eager tasks."""
     from django.db import connection
 
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -179,20 +177,15 @@ def start_worker(
         "CONN_MAX_AGE": "0",
         "REDIS_URL": broker_url,
         "CELERY_BROKER_KEY_PREFIX": key_prefix,
-        "TEST_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "EMAIL_TIMEOUT": "5",
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
-    command += [
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        f"--hostname={name}-{uuid.uuid4().hex[:8]}@%h",
-    ]
+
+
+def _celery_process(command: list[str], *, env: dict[str, str], log_path: Path) -> "subprocess.Popen[bytes]":
+    """Start ``command`` in its own process group, logging to ``log_path``."""
     with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             cwd=PROJECT_DIR,
             env=env,
@@ -201,6 +194,28 @@ def start_worker(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def start_worker(
+    *, broker_url: str, key_prefix: str, smtp_port: int, log_path: Path, name: str, wait: bool = True
+) -> CeleryWorker:
+    """A ``celery worker`` process (solo pool, its own process group) like the session's, on the given broker,
+    key prefix and SMTP port. Stop it with ``stop_worker`` (or SIGKILL its group)."""
+    env = _celery_env(
+        broker_url=broker_url,
+        key_prefix=key_prefix,
+        TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        EMAIL_TIMEOUT="5",
+    )
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
+    command += [
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        f"--hostname={name}-{uuid.uuid4().hex[:8]}@%h",
+    ]
+    process = _celery_process(command, env=env, log_path=log_path)
     worker = CeleryWorker(process=process, log_path=log_path, broker_url=broker_url, key_prefix=key_prefix)
     if wait:
         try:
@@ -215,31 +230,10 @@ def start_beat(*, broker_url: str, key_prefix: str, log_path: Path, sweep_every:
     """A ``celery beat`` process (its own process group, its own schedule file beside the log) publishing to the
     given broker and key prefix, with the promise sweep every ``sweep_every`` seconds. Stop it with
     ``stop_worker``."""
-    from django.db import connection
-
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CONN_MAX_AGE": "0",
-        "REDIS_URL": broker_url,
-        "CELERY_BROKER_KEY_PREFIX": key_prefix,
-        "SLA_SWEEP_EVERY_SECONDS": str(sweep_every),
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = _celery_env(broker_url=broker_url, key_prefix=key_prefix, SLA_SWEEP_EVERY_SECONDS=str(sweep_every))
     schedule = log_path.with_name(f"{log_path.stem}-schedule-{uuid.uuid4().hex[:8]}")
     command = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"]
-    with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = _celery_process(command, env=env, log_path=log_path)
     beat = CeleryWorker(process=process, log_path=log_path, broker_url=broker_url, key_prefix=key_prefix)
     try:
         beat.wait_for_log(r"beat: Starting", timeout=WORKER_READY_TIMEOUT)

@@ -1,6 +1,7 @@
-"""Which purchases an incident affected, computed in PostgreSQL: the purchases of the incident's subscription
-products whose service period overlaps the window ``[start, end)``, written to ``IncidentAffected`` with one
-``INSERT … SELECT``. Nothing here loads purchases into Python, however many there are."""
+"""Which purchases an incident affected, computed in the database (PostgreSQL; SQLite in the embedded mode): the
+purchases of the incident's subscription products whose service period overlaps the window ``[start, end)``,
+written to ``IncidentAffected`` with one ``INSERT … SELECT``. Nothing here loads purchases into Python, however
+many there are."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,12 +13,19 @@ from compensation.models import AffectedState, Incident, IncidentAffected
 from customers.models import Product, Purchase
 
 # The seconds of the window [start, end) the purchase's service period [service_start, service_end) covers;
-# an open-ended period (no service_end) runs to the end of the window.
-_OVERLAP_SQL = (
-    "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM ("
-    "LEAST(%(end)s::timestamptz, COALESCE(p.service_end, %(end)s::timestamptz)) "
-    "- GREATEST(%(start)s::timestamptz, p.service_start)))))::integer"
-)
+# an open-ended period (no service_end) runs to the end of the window. PostgreSQL, and SQLite for the embedded
+# mode (its datetimes are UTC text, whole seconds through strftime).
+_OVERLAP_SQL = {
+    "postgresql": (
+        "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM ("
+        "LEAST(%(end)s::timestamptz, COALESCE(p.service_end, %(end)s::timestamptz)) "
+        "- GREATEST(%(start)s::timestamptz, p.service_start)))))::integer"
+    ),
+    "sqlite": (
+        "MAX(0, CAST(strftime('%%s', MIN(%(end)s, COALESCE(p.service_end, %(end)s))) AS INTEGER) "
+        "- CAST(strftime('%%s', MAX(%(start)s, p.service_start)) AS INTEGER))"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,22 @@ def affected_refresh(*, incident: Incident, start: datetime, end: datetime) -> A
     purchase = Purchase._meta.db_table
     product = Product._meta.db_table
     links = Incident.products.through._meta.db_table
-    params: dict[str, Any] = {"incident": incident.pk, "start": start, "end": end, "pending": AffectedState.PENDING}
+    params: dict[str, Any] = {
+        "incident": incident.pk,
+        "start": connection.ops.adapt_datetimefield_value(start),
+        "end": connection.ops.adapt_datetimefield_value(end),
+        "pending": AffectedState.PENDING,
+    }
+    overlap = _OVERLAP_SQL[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {affected} a
+            UPDATE {affected} AS a
                SET overlap_seconds = o.seconds,
                    state = CASE WHEN o.seconds = a.overlap_seconds_done THEN a.state ELSE %(pending)s END
-              FROM (SELECT x.id, {_OVERLAP_SQL} AS seconds
+              FROM (SELECT x.id, {overlap} AS seconds
                       FROM {affected} x JOIN {purchase} p ON p.id = x.purchase_id
-                     WHERE x.incident_id = %(incident)s) o
+                     WHERE x.incident_id = %(incident)s) AS o
              WHERE a.id = o.id AND a.overlap_seconds <> o.seconds
             """,  # noqa: S608 - table names from the models, values as parameters
             params,
@@ -55,7 +69,7 @@ def affected_refresh(*, incident: Incident, start: datetime, end: datetime) -> A
             INSERT INTO {affected}
                    (incident_id, customer_id, purchase_id, overlap_seconds, overlap_seconds_done, state,
                     credited_amount, currency)
-            SELECT %(incident)s, p.customer_id, p.id, {_OVERLAP_SQL}, 0, %(pending)s, 0, p.currency
+            SELECT %(incident)s, p.customer_id, p.id, {overlap}, 0, %(pending)s, 0, p.currency
               FROM {purchase} p
               JOIN {links} l ON l.product_id = p.product_id AND l.incident_id = %(incident)s
               JOIN {product} pr ON pr.id = p.product_id AND pr.kind = 'subscription'

@@ -1,6 +1,7 @@
 """The demo and benchmark data commands: they must keep working as the models grow."""
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -79,3 +80,30 @@ def test_seed_demo_sets_up_two_teams_a_lead_and_the_agent_on_duty() -> None:
     assert Complaint.objects.filter(status=Status.NEW, assignee__username="agent").exists()
     for output in (first.getvalue(), second.getvalue()):
         assert "lead / lead-demo-2026" in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_an_outage_apologised_for_and_an_offer_awaiting_approval(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from compensation.models import CompensationOffer, Incident, IncidentCredit, OfferStatus
+    from notifications.models import LetterKind
+
+    _roles()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's part, run inline
+        call_command("seed_demo", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+
+    [incident] = Incident.objects.all()
+    credited = IncidentCredit.objects.filter(incident=incident, amount__gt=0)
+    assert sorted(credited.values_list("purchase__order_number", flat=True)) == ["HST-PRO-000052", "HST-PRO-000061"]
+    apologies = Letter.objects.filter(kind=LetterKind.INCIDENT_APOLOGY)
+    assert sorted(apologies.values_list("recipient", flat=True)) == [
+        "james.wright@brightleaf.example.com",
+        "olga.smirnova@example.ru",
+    ]
+    [offer] = CompensationOffer.objects.filter(status=OfferStatus.PENDING_APPROVAL)
+    assert offer.complaint.customer.email == "ivan.petrov@example.ru"
+    assert offer.created_by is not None
+    assert offer.created_by.username == "agent"

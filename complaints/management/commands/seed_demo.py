@@ -21,6 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from compensation.incidents.services import incident_compensate, incident_declare
+from compensation.models import CompensationOffer, Incident, OfferKind
+from compensation.services import offer_propose
 from complaints.models import (
     AgentDuty,
     BusinessCalendar,
@@ -441,9 +444,22 @@ class Created:
     purchases: int = 0
     complaints: int = 0
     teams: int = 0
+    incidents: int = 0
+    offers: int = 0
 
     def __bool__(self) -> bool:
-        return any((self.users, self.customers, self.products, self.purchases, self.complaints, self.teams))
+        return any(
+            (
+                self.users,
+                self.customers,
+                self.products,
+                self.purchases,
+                self.complaints,
+                self.teams,
+                self.incidents,
+                self.offers,
+            )
+        )
 
 
 def _users(created: Created) -> dict[str, User]:
@@ -591,6 +607,44 @@ def _complaints(created: Created, users: dict[str, User]) -> None:
         created.complaints += 1
 
 
+# The model case: the hosting's equipment failed last night for four hours; the manager apologises to every
+# customer of the plan and credits the downtime (the worker writes the letters and credits).
+DEMO_OUTAGE_TITLE = "Night power failure in the data centre"
+DEMO_OUTAGE_TEXT = (
+    "A power unit in our data centre failed at 01:00 and Web Hosting Pro sites were down until 05:00. "
+    "The fault was ours: the unit has been replaced and a second power feed is being installed."
+)
+# An agent's goodwill voucher above their approval limit, waiting on the managers' approvals page.
+DEMO_OFFER_REASON = "A voucher for the trouble the router caused and the week you waited for it."
+
+
+def _outage_and_offer(created: Created, users: dict[str, User], today: datetime) -> None:
+    if not Incident.objects.filter(title=DEMO_OUTAGE_TITLE).exists():
+        night = today.replace(hour=1, minute=0) - timedelta(days=1)
+        hosting = Product.objects.get(code="web-hosting-pro")
+        incident = incident_declare(
+            actor=users["manager"],
+            title=DEMO_OUTAGE_TITLE,
+            public_description=DEMO_OUTAGE_TEXT,
+            product_ids=[hosting.pk],
+            started_at=night,
+            ended_at=night + timedelta(hours=4),
+        )
+        incident_compensate(incident=incident, actor=users["manager"])
+        created.incidents += 1
+    complaint = Complaint.objects.filter(customer__email="ivan.petrov@example.ru").order_by("received_at").first()
+    if complaint is not None and not CompensationOffer.objects.filter(reason=DEMO_OFFER_REASON).exists():
+        offer_propose(
+            complaint=complaint,
+            actor=users["agent"],
+            kind=OfferKind.VOUCHER,
+            amount=Decimal("3000.00"),
+            currency="RUB",
+            reason=DEMO_OFFER_REASON,
+        )
+        created.offers += 1
+
+
 class Command(BaseCommand):
     help = "Create demo users, customers, products, purchases and complaints (safe to run again)."
 
@@ -603,6 +657,7 @@ class Command(BaseCommand):
             _teams(created, users)
             _office_hours(today)
             _complaints(created, users)
+            _outage_and_offer(created, users, today)
 
         out = self.stdout.write
         if created:
@@ -610,7 +665,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Demo data: created {created.users} users, {created.customers} customers, "
                     f"{created.products} products, {created.purchases} purchases, {created.teams} teams and "
-                    f"{created.complaints} complaints (their letters are queued for the worker)."
+                    f"{created.complaints} complaints, {created.incidents} outage apologised for and {created.offers}"
+                    " offer awaiting approval (their letters are queued for the worker)."
                 )
             )
         else:

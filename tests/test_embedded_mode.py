@@ -32,15 +32,7 @@ def _manage(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_migration_applies_on_sqlite(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=settings.BASE_DIR,
-        env=_embedded_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = _manage(tmp_path, "migrate", "--noinput")
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "embedded.sqlite3").exists()

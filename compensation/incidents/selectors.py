@@ -17,6 +17,7 @@ from compensation.models import (
     IncidentStatus,
     RunStatus,
 )
+from compensation.money import round_money
 from complaints.models import Complaint
 from customers.models import Product, Purchase
 
@@ -61,7 +62,10 @@ def incident_costs(*, incident_id: int) -> list[dict[str, Any]]:
         .annotate(total=Sum("amount"), count=Count("id"))
         .order_by("currency")
     )
-    return [{"currency": row["currency"], "total": row["total"], "count": row["count"]} for row in rows]
+    return [
+        {"currency": row["currency"], "total": round_money(row["total"], row["currency"]), "count": row["count"]}
+        for row in rows
+    ]
 
 
 def incident_costs_by_incident(*, incident_ids: list[int]) -> dict[int, list[tuple[str, Decimal]]]:
@@ -74,7 +78,7 @@ def incident_costs_by_incident(*, incident_ids: list[int]) -> dict[int, list[tup
         .order_by("incident_id", "currency")
     )
     for row in rows:
-        totals[row["incident_id"]].append((row["currency"], row["total"]))
+        totals[row["incident_id"]].append((row["currency"], round_money(row["total"], row["currency"])))
     return totals
 
 
@@ -140,4 +144,7 @@ def incident_given_to_customer(*, incident_id: int | None, customer_id: int) -> 
         .annotate(total=Sum("amount"))
         .order_by("currency")
     )
-    return AlreadyGiven(apologised_at=apologised, credits=[(row["currency"], row["total"]) for row in credits])
+    return AlreadyGiven(
+        apologised_at=apologised,
+        credits=[(row["currency"], round_money(row["total"], row["currency"])) for row in credits],
+    )

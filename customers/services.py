@@ -1,9 +1,29 @@
 """Writes for customers."""
 
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import ApplicationError
-from customers.models import Customer, Language
+from customers.imports import (
+    CUSTOMER_COLUMNS,
+    MAX_ROWS,
+    PRODUCT_COLUMNS,
+    PURCHASE_COLUMNS,
+    ImportFileError,
+    ImportResult,
+    RowError,
+    check_columns,
+    customer_clean,
+    product_clean,
+    purchase_clean,
+    too_many_rows_message,
+)
+from customers.models import Customer, Language, Product, Purchase, default_currency
+
+M = TypeVar("M", bound=models.Model)
 
 EMAIL_MAX_LENGTH = 254
 
@@ -35,3 +55,234 @@ def customer_get_or_create_by_email(*, email: str, name: str, phone: str = "", l
     if changed:
         customer.save(update_fields=changed)
     return customer
+
+
+# --- Imports: upsert customers, products and purchases from a CRM or billing export -------------------------
+
+LOOKUP_CHUNK = 5000
+WRITE_BATCH = 2000
+CUSTOMER_FIELDS = ("email", "name", "phone", "language", "external_id")
+PRODUCT_FIELDS = ("name", "kind", "price", "currency", "warranty_days", "is_active")
+PURCHASE_FIELDS = (
+    "customer_id",
+    "product_id",
+    "order_number",
+    "purchased_on",
+    "amount",
+    "currency",
+    "service_start",
+    "service_end",
+    "external_id",
+)
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]
+
+
+def _lookup(model: type[M], field: str, values: Iterable[str], *, only: tuple[str, ...] = ()) -> dict[str, M]:
+    """Existing rows keyed by ``field``, looked up in chunks (a bounded number of queries)."""
+    wanted = sorted({value for value in values if value})
+    found: dict[str, M] = {}
+    for chunk in _chunks(wanted):
+        queryset = model._default_manager.filter(**{f"{field}__in": chunk})
+        if only:
+            queryset = queryset.only(*only)
+        for obj in queryset:
+            found[getattr(obj, field)] = obj
+    return found
+
+
+def _apply(obj: models.Model, clean: dict[str, Any], fields: tuple[str, ...]) -> bool:
+    changed = False
+    for name in fields:
+        if getattr(obj, name) != clean[name]:
+            setattr(obj, name, clean[name])
+            changed = True
+    return changed
+
+
+def _write(
+    model: type[M], result: ImportResult, new: list[M], changed: list[M], fields: tuple[str, ...], dry_run: bool
+) -> ImportResult:
+    result.created, result.updated, result.dry_run = len(new), len(changed), dry_run
+    if not dry_run:
+        with transaction.atomic():
+            model._default_manager.bulk_create(new, batch_size=WRITE_BATCH)
+            model._default_manager.bulk_update(changed, list(fields), batch_size=WRITE_BATCH)
+    return result
+
+
+def _check_size(rows: list[dict[str, Any]]) -> None:
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(too_many_rows_message())
+
+
+def customers_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> ImportResult:
+    """Upsert customers by external id, else by email. Rows with mistakes are skipped and reported."""
+    _check_size(rows)
+    check_columns(rows, CUSTOMER_COLUMNS)
+    result = ImportResult()
+    cleaned: list[tuple[int, dict[str, Any]]] = []
+    for number, raw in enumerate(rows, 1):
+        clean, errors = customer_clean(number, raw)
+        result.errors += errors
+        if not errors:
+            cleaned.append((number, clean))
+    by_external = _lookup(Customer, "external_id", (c["external_id"] for _n, c in cleaned))
+    by_email = _lookup(Customer, "email", (c["email"] for _n, c in cleaned))
+    new: list[Customer] = []
+    changed: list[Customer] = []
+    seen_keys: set[str] = set()
+    email_owner: dict[str, object] = {email: obj.pk for email, obj in by_email.items()}
+    for number, clean in cleaned:
+        key = f"x:{clean['external_id']}" if clean["external_id"] else f"e:{clean['email']}"
+        if key in seen_keys:
+            field = "external_id" if clean["external_id"] else "email"
+            result.errors.append(RowError(number, field, str(_("This row repeats an earlier row of the file."))))
+            continue
+        existing = by_external.get(clean["external_id"]) if clean["external_id"] else None
+        if existing is None:
+            existing = by_email.get(clean["email"])
+            if existing is not None and clean["external_id"] and existing.external_id:
+                # The email belongs to a customer the CRM knows under another id.
+                result.errors.append(
+                    RowError(number, "email", str(_("Another customer with a different external id has this email.")))
+                )
+                continue
+        owner = email_owner.get(clean["email"])
+        if owner is not None and (existing is None or owner != existing.pk):
+            result.errors.append(RowError(number, "email", str(_("Another customer already has this email."))))
+            continue
+        seen_keys.add(key)
+        if existing is None:
+            obj = Customer(**clean)
+            new.append(obj)
+            email_owner[clean["email"]] = obj
+        else:
+            if existing.external_id and not clean["external_id"]:
+                clean["external_id"] = existing.external_id
+            old_email = existing.email
+            if _apply(existing, clean, CUSTOMER_FIELDS):
+                changed.append(existing)
+                email_owner.pop(old_email, None)
+                email_owner[existing.email] = existing.pk
+            else:
+                result.unchanged += 1
+    result.errors.sort(key=lambda error: error.row)
+    return _write(Customer, result, new, changed, CUSTOMER_FIELDS, dry_run)
+
+
+def products_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> ImportResult:
+    """Upsert products by code."""
+    _check_size(rows)
+    check_columns(rows, PRODUCT_COLUMNS)
+    result = ImportResult()
+    cleaned: list[tuple[int, dict[str, Any]]] = []
+    currency = default_currency()
+    for number, raw in enumerate(rows, 1):
+        clean, errors = product_clean(number, raw, default_currency=currency)
+        result.errors += errors
+        if not errors:
+            cleaned.append((number, clean))
+    existing_by_code = _lookup(Product, "code", (c["code"] for _n, c in cleaned))
+    new: list[Product] = []
+    changed: list[Product] = []
+    seen: set[str] = set()
+    for number, clean in cleaned:
+        if clean["code"] in seen:
+            result.errors.append(RowError(number, "code", str(_("This row repeats an earlier row of the file."))))
+            continue
+        seen.add(clean["code"])
+        existing = existing_by_code.get(clean["code"])
+        if existing is None:
+            new.append(Product(**clean))
+        elif _apply(existing, clean, PRODUCT_FIELDS):
+            changed.append(existing)
+        else:
+            result.unchanged += 1
+    result.errors.sort(key=lambda error: error.row)
+    return _write(Product, result, new, changed, PRODUCT_FIELDS, dry_run)
+
+
+def purchases_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> ImportResult:
+    """Upsert purchases by external id, else by order number. The customer is found by
+    ``customer_external_id`` or ``customer_email``, the product by ``product_code``; both must exist."""
+    _check_size(rows)
+    check_columns(rows, PURCHASE_COLUMNS)
+    result = ImportResult()
+    cleaned: list[tuple[int, dict[str, Any]]] = []
+    currency = default_currency()
+    for number, raw in enumerate(rows, 1):
+        clean, errors = purchase_clean(number, raw, default_currency=currency)
+        result.errors += errors
+        if not errors:
+            cleaned.append((number, clean))
+    key_only = ("id", "email", "external_id")
+    customers_by_external = _lookup(
+        Customer, "external_id", (c["customer_external_id"] for _n, c in cleaned), only=key_only
+    )
+    customers_by_email = _lookup(Customer, "email", (c["customer_email"] for _n, c in cleaned), only=key_only)
+    products = _lookup(Product, "code", (c["product_code"] for _n, c in cleaned), only=("id", "code"))
+    by_external = _lookup(Purchase, "external_id", (c["external_id"] for _n, c in cleaned))
+    by_order = _lookup(Purchase, "order_number", (c["order_number"] for _n, c in cleaned))
+    order_owner: dict[str, object] = {order: obj.pk for order, obj in by_order.items()}
+    new: list[Purchase] = []
+    changed: list[Purchase] = []
+    seen: set[str] = set()
+    for number, clean in cleaned:
+        customer = None
+        if clean["customer_external_id"]:
+            customer = customers_by_external.get(clean["customer_external_id"])
+            if customer is None:
+                message = _("No customer has this external id; import the customers first.")
+                result.errors.append(RowError(number, "customer_external_id", str(message)))
+                continue
+        else:
+            customer = customers_by_email.get(clean["customer_email"])
+            if customer is None:
+                message = _("No customer has this email; import the customers first.")
+                result.errors.append(RowError(number, "customer_email", str(message)))
+                continue
+        product = products.get(clean["product_code"])
+        if product is None:
+            message = _("No product has this code; import the products first.")
+            result.errors.append(RowError(number, "product_code", str(message)))
+            continue
+        key = f"x:{clean['external_id']}" if clean["external_id"] else f"o:{clean['order_number']}"
+        if key in seen:
+            field = "external_id" if clean["external_id"] else "order_number"
+            result.errors.append(RowError(number, field, str(_("This row repeats an earlier row of the file."))))
+            continue
+        existing = by_external.get(clean["external_id"]) if clean["external_id"] else None
+        if existing is None:
+            existing = by_order.get(clean["order_number"])
+            if existing is not None and clean["external_id"] and existing.external_id:
+                message = _("Another purchase with a different external id has this order number.")
+                result.errors.append(RowError(number, "order_number", str(message)))
+                continue
+        owner = order_owner.get(clean["order_number"])
+        if owner is not None and (existing is None or owner != existing.pk):
+            message = _("Another purchase already has this order number.")
+            result.errors.append(RowError(number, "order_number", str(message)))
+            continue
+        seen.add(key)
+        values = {name: clean[name] for name in PURCHASE_FIELDS if name in clean}
+        values["customer_id"], values["product_id"] = customer.pk, product.pk
+        if existing is None:
+            obj = Purchase(**values)
+            new.append(obj)
+            order_owner[clean["order_number"]] = obj
+        else:
+            if existing.external_id and not values["external_id"]:
+                values["external_id"] = existing.external_id
+            old_order = existing.order_number
+            if _apply(existing, values, PURCHASE_FIELDS):
+                changed.append(existing)
+                order_owner.pop(old_order, None)
+                order_owner[existing.order_number] = existing.pk
+            else:
+                result.unchanged += 1
+    result.errors.sort(key=lambda error: error.row)
+    return _write(Purchase, result, new, changed, PURCHASE_FIELDS, dry_run)

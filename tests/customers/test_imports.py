@@ -154,7 +154,7 @@ def test_a_changed_row_updates_the_customer_found_by_external_id() -> None:
 
 
 def test_customers_without_external_id_are_matched_by_email() -> None:
-    existing = CustomerFactory(email="ann@example.com", name="Ann")
+    existing: Any = CustomerFactory(email="ann@example.com", name="Ann")
     result = customers_import([{"email": "ANN@example.com", "name": "Ann Smith", "phone": "+7 900 000 00 00"}])
     assert (result.created, result.updated) == (0, 1)
     existing.refresh_from_db()
@@ -190,9 +190,9 @@ def test_products_are_upserted_by_code() -> None:
 
 
 def test_purchases_link_customers_by_external_id_and_by_email() -> None:
-    by_id = CustomerFactory(email="a@example.com", external_id="C1")
-    by_email = CustomerFactory(email="b@example.com")
-    product = ProductFactory(code="kettle")
+    by_id: Any = CustomerFactory(email="a@example.com", external_id="C1")
+    by_email: Any = CustomerFactory(email="b@example.com")
+    product: Any = ProductFactory(code="kettle")
     rows = [
         _purchase(1, service_start="2026-03-01T10:00", service_end="2026-04-01T10:00:00+03:00"),
         _purchase(2, customer_external_id="", customer_email="B@example.com", external_id=""),
@@ -211,7 +211,7 @@ def test_purchases_link_customers_by_external_id_and_by_email() -> None:
 def test_a_purchase_changed_in_billing_is_updated_by_order_number() -> None:
     CustomerFactory(email="c1@example.com", external_id="C1")
     ProductFactory(code="kettle")
-    existing = PurchaseFactory(order_number="ORD-1", amount=Decimal("10.00"), currency="RUB")
+    existing: Any = PurchaseFactory(order_number="ORD-1", amount=Decimal("10.00"), currency="RUB")
     result = purchases_import([_purchase(1, external_id="", amount="1500.50")])
     assert (result.created, result.updated) == (0, 1)
     existing.refresh_from_db()

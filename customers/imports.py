@@ -277,3 +277,19 @@ def purchase_clean(number: int, raw: dict[str, Any], *, default_currency: str) -
         "external_id": external_id,
     }
     return clean, row.errors
+
+
+IMPORT_COLUMNS = {
+    "customer": (CUSTOMER_COLUMNS, ("external_id", "phone", "language")),
+    "product": (PRODUCT_COLUMNS, ("kind", "currency", "warranty_days", "is_active")),
+    "purchase": (
+        PURCHASE_COLUMNS,
+        ("external_id", "customer_external_id", "customer_email", "currency", "service_start", "service_end"),
+    ),
+}
+
+
+def import_columns_help(model_name: str) -> dict[str, tuple[str, ...]]:
+    """The required and the optional columns of an import file, for the admin page."""
+    required, optional = IMPORT_COLUMNS[model_name]
+    return {"required": required, "optional": optional}

@@ -109,8 +109,9 @@ def _write(
     result.created, result.updated, result.dry_run = len(new), len(changed), dry_run
     if not dry_run:
         with transaction.atomic():
-            model._default_manager.bulk_create(new, batch_size=WRITE_BATCH)
+            # Updates first: a new row may take the email or order number an updated row gave up.
             model._default_manager.bulk_update(changed, list(fields), batch_size=WRITE_BATCH)
+            model._default_manager.bulk_create(new, batch_size=WRITE_BATCH)
     return result
 
 
@@ -145,6 +146,8 @@ def customers_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> Im
         existing = by_external.get(clean["external_id"]) if clean["external_id"] else None
         if existing is None:
             existing = by_email.get(clean["email"])
+            if existing is not None and email_owner.get(clean["email"]) != existing.pk:
+                existing = None  # an earlier row of the file moved this customer to another email
             if existing is not None and clean["external_id"] and existing.external_id:
                 # The email belongs to a customer the CRM knows under another id.
                 result.errors.append(
@@ -258,6 +261,8 @@ def purchases_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> Im
         existing = by_external.get(clean["external_id"]) if clean["external_id"] else None
         if existing is None:
             existing = by_order.get(clean["order_number"])
+            if existing is not None and order_owner.get(clean["order_number"]) != existing.pk:
+                existing = None  # an earlier row of the file gave this purchase another order number
             if existing is not None and clean["external_id"] and existing.external_id:
                 message = _("Another purchase with a different external id has this order number.")
                 result.errors.append(RowError(number, "order_number", str(message)))

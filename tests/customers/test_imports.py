@@ -169,6 +169,16 @@ def test_an_email_taken_by_another_customer_is_reported_not_written() -> None:
     assert list(Customer.objects.filter(external_id="C2").values_list("email", flat=True)) == ["c2@example.com"]
 
 
+def test_a_new_customer_may_take_the_email_another_one_gave_up_in_the_same_file() -> None:
+    customers_import([_customer(1, email="shared@example.com")])
+    result = customers_import([_customer(1, email="new@example.com"), _customer(2, email="shared@example.com")])
+    assert (result.created, result.updated, result.errors) == (1, 1, [])
+    assert dict(Customer.objects.values_list("external_id", "email")) == {
+        "C1": "new@example.com",
+        "C2": "shared@example.com",
+    }
+
+
 def test_a_row_repeated_in_the_file_is_reported() -> None:
     result = customers_import([_customer(1), _customer(1, name="Again")])
     assert _errors(result) == [(2, "external_id", "This row repeats an earlier row of the file.")]

@@ -58,7 +58,11 @@ class CsvImportMixin:
             if text is None:
                 messages.error(request, _("The uploaded file has expired; please upload it again."))
                 return HttpResponseRedirect(request.path)
-            result = importer(parse_csv(text.encode()), dry_run=False)
+            try:
+                result = importer(parse_csv(text.encode()), dry_run=False)
+            except ImportFileError as exc:
+                messages.error(request, exc.message)
+                return HttpResponseRedirect(request.path)
             del request.session[key]
             messages.success(
                 request,

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import ApplicationError
@@ -108,10 +108,23 @@ def _write(
 ) -> ImportResult:
     result.created, result.updated, result.dry_run = len(new), len(changed), dry_run
     if not dry_run:
-        with transaction.atomic():
-            # Updates first: a new row may take the email or order number an updated row gave up.
-            model._default_manager.bulk_update(changed, list(fields), batch_size=WRITE_BATCH)
-            model._default_manager.bulk_create(new, batch_size=WRITE_BATCH)
+        try:
+            with transaction.atomic():
+                # Updates first: a new row may take the email or order number an updated row gave up.
+                model._default_manager.bulk_update(changed, list(fields), batch_size=WRITE_BATCH)
+                model._default_manager.bulk_create(new, batch_size=WRITE_BATCH)
+        except IntegrityError as exc:
+            # Rows that swap an email or order number between two records, or an import running at the same time
+            # that created the same key: nothing of this file was written, and the person is told why.
+            raise ImportFileError(
+                str(
+                    _(
+                        "Nothing was imported: two records would end up with the same email, code or order number "
+                        "(rows of this file swap them between existing records, or another import wrote them "
+                        "meanwhile). Import the file again, or in two parts."
+                    )
+                )
+            ) from exc
     return result
 
 

@@ -110,3 +110,22 @@ def test_the_import_endpoints_are_in_the_schema() -> None:
     schema = APIClient().get("/api/schema/", {"format": "json"}).json()
     for url in (CUSTOMERS, PRODUCTS, PURCHASES):
         assert "post" in schema["paths"][url]
+
+
+def test_an_email_handed_on_within_one_file_that_the_database_refuses_is_a_clear_400(manager_carol: Any) -> None:
+    CustomerFactory(external_id="A", email="ann@example.com", name="Ann")
+    CustomerFactory(external_id="B", email="bob@example.com", name="Bob")
+    # Bob gives up his address and Ann takes it: allowed row by row, but the one UPDATE meets Ann's row first.
+    rows = [
+        {"external_id": "B", "email": "robert@example.com", "name": "Bob"},
+        {"external_id": "A", "email": "bob@example.com", "name": "Ann"},
+    ]
+
+    response = _client_for(manager_carol).post(CUSTOMERS, {"rows": rows}, format="json")
+
+    assert response.status_code == 400
+    assert "Nothing was imported" in response.json()["detail"]
+    assert sorted(Customer.objects.values_list("external_id", "email")) == [
+        ("A", "ann@example.com"),
+        ("B", "bob@example.com"),
+    ]

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,11 +27,9 @@ from compensation.selectors import approval_limit_covers, can_approve_offers, of
 from compensation.transitions import OFFER_TRANSITIONS, OfferAction
 from complaints.models import Category, Complaint, ComplaintEvent
 from complaints.permissions import can_handle_complaints
-from complaints.services.core import _lock, _notify_assignee, _queue_customer_letter, _touch
-from complaints.tokens import staff_url
+from complaints.services.core import _lock, _notify_assignee, _queue_customer_letter, _touch, staff_letter_queue
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
 from notifications.models import LetterKind
-from notifications.services import letter_queue
 
 # How long the customer has to answer an offer.
 OFFER_VALID_FOR = timedelta(days=14)
@@ -174,46 +173,34 @@ def _send(*, offer: CompensationOffer, complaint: Complaint, actor: User | None,
 
 def _tell_proposer(*, offer: CompensationOffer, complaint: Complaint, approved: bool, reviewer: User) -> None:
     proposer = offer.created_by
-    if proposer is None or not proposer.email or proposer.pk == reviewer.pk:
+    if proposer is None or proposer.pk == reviewer.pk:
         return
-    letter_queue(
+    staff_letter_queue(
         complaint=complaint,
         kind=LetterKind.OFFER_REVIEWED,
-        recipient=proposer.email,
-        language=settings.LANGUAGE_CODE,
+        user=proposer,
         idempotency_key=f"{LetterKind.OFFER_REVIEWED}:offer:{offer.pk}",
-        context={
-            "complaint": complaint,
-            "customer": complaint.customer,
-            "offer": offer,
-            "approved": approved,
-            "proposer": proposer,
-            "reviewer": reviewer,
-            "staff_url": staff_url(complaint),
-        },
+        offer=offer,
+        approved=approved,
+        proposer=proposer,
+        reviewer=reviewer,
     )
 
 
 def _ask_approvers(*, offer: CompensationOffer, complaint: Complaint, proposer: User) -> None:
-    approvals_url = f"{settings.PUBLIC_BASE_URL}/dashboard/approvals/"
+    approvals_url = f"{settings.PUBLIC_BASE_URL}{reverse('dashboard:approvals')}"
     for approver in offer_approvers():
         if approver.pk == proposer.pk:
             continue
-        letter_queue(
+        staff_letter_queue(
             complaint=complaint,
             kind=LetterKind.OFFER_APPROVAL,
-            recipient=approver.email,
-            language=settings.LANGUAGE_CODE,
+            user=approver,
             idempotency_key=f"{LetterKind.OFFER_APPROVAL}:offer:{offer.pk}:{approver.pk}",
-            context={
-                "complaint": complaint,
-                "customer": complaint.customer,
-                "offer": offer,
-                "proposer": proposer,
-                "recipient": approver,
-                "approvals_url": approvals_url,
-                "staff_url": staff_url(complaint),
-            },
+            offer=offer,
+            proposer=proposer,
+            recipient=approver,
+            approvals_url=approvals_url,
         )
 
 

@@ -165,18 +165,33 @@ def _queue_customer_letter(*, complaint: Complaint, kind: str, key: str, **extra
     )
 
 
-def _notify_assignee(*, complaint: Complaint, kind: str, key: str, **extra: Any) -> None:
-    """A letter to the complaint's assignee (in the site's language) about something the customer did."""
-    assignee = complaint.assignee
-    if assignee is None or not assignee.email:
+def staff_letter_queue(*, complaint: Complaint, kind: str, user: User, idempotency_key: str, **extra: Any) -> None:
+    """A letter about a complaint to a member of staff (in the site's language), with the complaint, its customer
+    and the link to its staff page in the context; nothing for someone without an email address."""
+    if not user.email:
         return
     letter_queue(
         complaint=complaint,
         kind=kind,
-        recipient=assignee.email,
+        recipient=user.email,
         language=settings.LANGUAGE_CODE,
+        idempotency_key=idempotency_key,
+        context={**_letter_context(complaint, **extra), "staff_url": staff_url(complaint)},
+    )
+
+
+def _notify_assignee(*, complaint: Complaint, kind: str, key: str, **extra: Any) -> None:
+    """A letter to the complaint's assignee about something the customer did."""
+    assignee = complaint.assignee
+    if assignee is None:
+        return
+    staff_letter_queue(
+        complaint=complaint,
+        kind=kind,
+        user=assignee,
         idempotency_key=f"{kind}:complaint:{complaint.pk}:{key}",
-        context={**_letter_context(complaint, **extra), "staff_url": staff_url(complaint), "assignee": assignee},
+        assignee=assignee,
+        **extra,
     )
 
 

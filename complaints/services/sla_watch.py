@@ -58,6 +58,7 @@ from complaints.services.core import (
     _notify_assignee,
     _queue_customer_letter,
     complaint_change_field,
+    staff_letter_queue,
 )
 from complaints.services.teams import _Candidate, _hand_over, _lock_team, complaint_auto_assign
 from complaints.tokens import staff_url
@@ -273,21 +274,15 @@ def _escalate(*, complaint: Complaint, alert: SlaAlert, now: datetime) -> Compla
     assignee = complaint.assignee
     assignee_name = (assignee.get_full_name() or assignee.get_username()) if assignee is not None else ""
     for recipient in recipients:
-        letter_queue(
+        staff_letter_queue(
             complaint=complaint,
             kind=LetterKind.ESCALATION,
-            recipient=recipient.email,
-            language=settings.LANGUAGE_CODE,
+            user=recipient,
             idempotency_key=f"escalation:complaint:{pk}:{alert.target}:{alert.due_at.isoformat()}:{recipient.pk}",
-            context={
-                "complaint": complaint,
-                "customer": complaint.customer,
-                "promise": promise,
-                "due_at": alert.due_at,
-                "staff_url": staff_url(complaint),
-                "recipient": recipient,
-                "assignee_name": assignee_name,
-            },
+            promise=promise,
+            due_at=alert.due_at,
+            recipient=recipient,
+            assignee_name=assignee_name,
         )
     told = [user.get_username() for user in recipients]
     alert.notified = told

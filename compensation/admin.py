@@ -5,7 +5,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from compensation.models import ApprovalLimit, CompensationOffer, CompensationRule, Incident, IncidentStatus
+from compensation.incidents import services as incident_services
+from compensation.incidents.forms import incident_fields
+from compensation.models import ApprovalLimit, CompensationOffer, CompensationRule, Incident
+from complaints.permissions import staff_user
 
 
 @admin.register(CompensationOffer)
@@ -27,20 +30,29 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
     search_fields = ("title",)
     date_hierarchy = "started_at"
     filter_horizontal = ("products",)
-    # The status follows the end time (the dashboard's incident pages change both through the services).
-    readonly_fields = ("created_by", "status")
+    # The status follows the end time, set by the services.
+    readonly_fields = ("created_by", "status", "created_at")
 
     @admin.display(boolean=True, description=_("ongoing"))
     def ongoing(self, obj: Incident) -> bool:
         return obj.is_ongoing
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
-        # Whoever declares the incident here is recorded as having declared it.
-        if not change and request.user.is_authenticated:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        status = IncidentStatus.RESOLVED if obj.ended_at is not None else IncidentStatus.ONGOING
-        Incident.objects.filter(pk=obj.pk).exclude(status=status).update(status=status)
+        """Declared and changed through the same services as on the dashboard: whoever does it is recorded, the
+        timeline says what changed, the status follows the end time, and once customers were apologised to a
+        longer window credits them the difference."""
+        fields = incident_fields(form.cleaned_data)
+        actor = staff_user(request.user)
+        if change:
+            saved = incident_services.incident_update(incident=obj.pk, actor=actor, **fields)
+        else:
+            saved = incident_services.incident_declare(actor=actor, **fields)
+        obj.pk, obj.status, obj.created_by = saved.pk, saved.status, saved.created_by
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The products were set by the service in save_model; only inlines (none today) are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(CompensationRule)

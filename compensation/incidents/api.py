@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compensation.incidents import selectors, services
+from compensation.incidents.forms import incident_fields
 from compensation.models import Incident, IncidentRun, IncidentSeverity
 from compensation.permissions import can_compensate_incidents, can_manage_incidents, can_view_incidents
 from complaints.permissions import staff_user
@@ -144,15 +145,7 @@ class IncidentListCreateApi(APIView):
         serializer = IncidentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        incident = services.incident_declare(
-            actor=staff_user(request.user),
-            title=data["title"],
-            public_description=data["public_description"],
-            product_ids=data["products"],
-            severity=data["severity"],
-            started_at=data["started_at"],
-            ended_at=data.get("ended_at"),
-        )
+        incident = services.incident_declare(actor=staff_user(request.user), **incident_fields(data))
         return Response(IncidentSerializer(_incident(incident.pk)).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,5 +1,6 @@
 """Forms for the incident pages: they check the shape of what was typed; the services decide."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -33,6 +34,19 @@ class IncidentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["products"].widget.attrs["size"] = 6
+
+
+def incident_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``incident_declare`` and ``incident_update`` take from a valid form: the dashboard's (product ids), the
+    admin's (products) or the API's."""
+    return {
+        "title": data["title"],
+        "public_description": data["public_description"],
+        "product_ids": [product if isinstance(product, int) else product.pk for product in data["products"]],
+        "severity": data["severity"],
+        "started_at": data["started_at"],
+        "ended_at": data.get("ended_at"),
+    }
 
 
 class CompensateForm(forms.Form):

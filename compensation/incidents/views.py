@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from compensation.incidents import selectors, services
-from compensation.incidents.forms import CompensateForm, IncidentForm
+from compensation.incidents.forms import CompensateForm, IncidentForm, incident_fields
 from compensation.models import Incident, RunStatus
 from compensation.permissions import can_compensate_incidents, can_manage_incidents, can_view_incidents
 from complaints.permissions import staff_user
@@ -56,15 +56,7 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            incident = services.incident_declare(
-                actor=staff_user(request.user),
-                title=data["title"],
-                public_description=data["public_description"],
-                product_ids=data["products"],
-                severity=data["severity"],
-                started_at=data["started_at"],
-                ended_at=data["ended_at"],
-            )
+            incident = services.incident_declare(actor=staff_user(request.user), **incident_fields(data))
         except ApplicationError as error:
             _form_error(form, error)
         else:
@@ -125,16 +117,7 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.incident_update(
-                incident=incident,
-                actor=staff_user(request.user),
-                title=data["title"],
-                public_description=data["public_description"],
-                product_ids=data["products"],
-                severity=data["severity"],
-                started_at=data["started_at"],
-                ended_at=data["ended_at"],
-            )
+            services.incident_update(incident=incident, actor=staff_user(request.user), **incident_fields(data))
         except ApplicationError as error:
             _form_error(form, error)
         else:

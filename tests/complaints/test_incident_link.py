@@ -319,6 +319,9 @@ def test_the_admin_lists_incidents_and_records_who_declared_one(client: Client) 
     assert "Minor" in html
     assert added.status_code == 302, added.content.decode()[:2000]
     assert Incident.objects.get(title="Payments down").created_by == root
+    # Declared through the service, as on the dashboard: on the incident's timeline, ongoing without an end.
+    declared = Incident.objects.get(title="Payments down")
+    assert (declared.status, list(declared.events.values_list("kind", flat=True))) == ("ongoing", ["declared"])
     form = client.get(reverse("admin:compensation_incident_add")).content.decode()
     assert "selectfilter" in form  # the products pick as two side-by-side lists
 

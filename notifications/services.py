@@ -198,6 +198,19 @@ def letter_send(*, letter_id: int) -> SendResult:
     return SendResult(SendOutcome.SENT)
 
 
+def letters_send(*, letter_ids: Sequence[int]) -> dict[str, int]:
+    """Send a chunk of letters one after another, each claimed on its own (``letter_send``), so a chunk handed
+    over twice, or one of its letters also handed over alone, still sends each once; a letter to retry goes back
+    to the broker alone, after its backoff. Returns the count per outcome."""
+    counts: dict[str, int] = {}
+    for letter_id in letter_ids:
+        result = letter_send(letter_id=letter_id)
+        if result.outcome is SendOutcome.RETRY:
+            letter_dispatch(letter_id=letter_id, countdown=result.retry_in)
+        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    return counts
+
+
 def _letter_record_failure(*, letter: Letter, error: str, permanent: bool) -> SendResult:
     if permanent or letter.attempts >= MAX_ATTEMPTS:
         with transaction.atomic():

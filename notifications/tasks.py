@@ -18,15 +18,7 @@ def letter_send_task(letter_id: int) -> str:
 
 @shared_task(name="notifications.tasks.letters_send_task", ignore_result=True)
 def letters_send_task(letter_ids: list[int]) -> dict[str, int]:
-    """Send a chunk of letters one after another (each claimed on its own, so a chunk handed over twice, or one
-    of its letters also handed over alone, still sends each once); a letter to retry goes back alone."""
-    counts: dict[str, int] = {}
-    for letter_id in letter_ids:
-        result = services.letter_send(letter_id=letter_id)
-        if result.outcome is services.SendOutcome.RETRY:
-            services.letter_dispatch(letter_id=letter_id, countdown=result.retry_in)
-        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-    return counts
+    return services.letters_send(letter_ids=letter_ids)
 
 
 @shared_task(name="notifications.tasks.letters_redispatch_stale", ignore_result=True)

@@ -103,6 +103,37 @@ def _apply(obj: models.Model, clean: dict[str, Any], fields: tuple[str, ...]) ->
     return changed
 
 
+def _place(
+    model: type[M],
+    existing: M | None,
+    values: dict[str, Any],
+    fields: tuple[str, ...],
+    *,
+    natural: str,
+    owners: dict[str, object],
+    new: list[M],
+    changed: list[M],
+    result: ImportResult,
+) -> None:
+    """Queue one valid row: a new record, or the existing one changed (keeping its external id when the row has
+    none) or counted unchanged. ``owners`` (natural key, e.g. email or order number → record) stays current, so a
+    later row of the file sees what an earlier one took or gave up."""
+    if existing is None:
+        obj = model(**values)
+        new.append(obj)
+        owners[values[natural]] = obj
+        return
+    if getattr(existing, "external_id", "") and not values.get("external_id"):
+        values["external_id"] = existing.external_id  # type: ignore[attr-defined]
+    previous = getattr(existing, natural)
+    if _apply(existing, values, fields):
+        changed.append(existing)
+        owners.pop(previous, None)
+        owners[getattr(existing, natural)] = existing.pk
+    else:
+        result.unchanged += 1
+
+
 def _write(
     model: type[M], result: ImportResult, new: list[M], changed: list[M], fields: tuple[str, ...], dry_run: bool
 ) -> ImportResult:
@@ -172,20 +203,17 @@ def customers_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> Im
             result.errors.append(RowError(number, "email", str(_("Another customer already has this email."))))
             continue
         seen_keys.add(key)
-        if existing is None:
-            obj = Customer(**clean)
-            new.append(obj)
-            email_owner[clean["email"]] = obj
-        else:
-            if existing.external_id and not clean["external_id"]:
-                clean["external_id"] = existing.external_id
-            old_email = existing.email
-            if _apply(existing, clean, CUSTOMER_FIELDS):
-                changed.append(existing)
-                email_owner.pop(old_email, None)
-                email_owner[existing.email] = existing.pk
-            else:
-                result.unchanged += 1
+        _place(
+            Customer,
+            existing,
+            clean,
+            CUSTOMER_FIELDS,
+            natural="email",
+            owners=email_owner,
+            new=new,
+            changed=changed,
+            result=result,
+        )
     result.errors.sort(key=lambda error: error.row)
     return _write(Customer, result, new, changed, CUSTOMER_FIELDS, dry_run)
 
@@ -288,19 +316,16 @@ def purchases_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> Im
         seen.add(key)
         values = {name: clean[name] for name in PURCHASE_FIELDS if name in clean}
         values["customer_id"], values["product_id"] = customer.pk, product.pk
-        if existing is None:
-            obj = Purchase(**values)
-            new.append(obj)
-            order_owner[clean["order_number"]] = obj
-        else:
-            if existing.external_id and not values["external_id"]:
-                values["external_id"] = existing.external_id
-            old_order = existing.order_number
-            if _apply(existing, values, PURCHASE_FIELDS):
-                changed.append(existing)
-                order_owner.pop(old_order, None)
-                order_owner[existing.order_number] = existing.pk
-            else:
-                result.unchanged += 1
+        _place(
+            Purchase,
+            existing,
+            values,
+            PURCHASE_FIELDS,
+            natural="order_number",
+            owners=order_owner,
+            new=new,
+            changed=changed,
+            result=result,
+        )
     result.errors.sort(key=lambda error: error.row)
     return _write(Purchase, result, new, changed, PURCHASE_FIELDS, dry_run)

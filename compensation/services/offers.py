@@ -274,10 +274,6 @@ def offer_propose(
     return offer
 
 
-# The earlier name, kept for existing callers.
-offer_make = offer_propose
-
-
 def _require_approver(actor: User, offer: CompensationOffer) -> None:
     if not can_approve_offers(actor) or not offer_within_limit(user=actor, offer=offer):
         raise PermissionRefused(_("You do not have permission to approve this offer."))

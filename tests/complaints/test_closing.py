@@ -15,7 +15,7 @@ from django.utils.translation import gettext, ngettext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from compensation.services import offer_decide, offer_make
+from compensation.services import offer_decide, offer_propose
 from complaints.models import Complaint, ComplaintEvent, Outcome, Priority, RootCause, Status
 from complaints.services import (
     REOPEN_WINDOW,
@@ -396,7 +396,9 @@ def test_the_close_form_suggests_accepted_when_the_customer_seems_satisfied(
 ) -> None:
     complaint = _in_progress()
     if how == "accepted an offer":
-        offer = offer_make(complaint=complaint, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry")
+        offer = offer_propose(
+            complaint=complaint, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry"
+        )
         offer_decide(complaint=complaint, offer_id=offer.pk, accept=True)
     complaint_transition(complaint=complaint, action=Action.RESOLVE, actor=agent_bob, **RESOLVED_AS)
     if how == "rated 5":

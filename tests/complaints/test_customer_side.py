@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from compensation.models import CompensationOffer, OfferStatus
-from compensation.services import offer_make
+from compensation.services import offer_propose
 from complaints.models import Complaint, ComplaintEvent, Status
 from complaints.services import complaint_assign, complaint_reply, complaint_transition
 from complaints.tokens import tracking_path
@@ -229,7 +229,7 @@ def test_the_customer_accepts_an_offer(client: Client, agent_bob: Any, django_ca
     complaint = submit_complaint()
     complaint_assign(complaint=complaint, assignee=agent_bob, actor=agent_bob)
     with django_capture_on_commit_callbacks(execute=True):
-        offer = offer_make(
+        offer = offer_propose(
             complaint=complaint,
             actor=agent_bob,
             kind="service_credit",
@@ -262,7 +262,7 @@ def test_the_customer_accepts_an_offer(client: Client, agent_bob: Any, django_ca
 @pytest.mark.django_db
 def test_declining_an_offer_asks_why(client: Client, agent_bob: Any) -> None:
     complaint = submit_complaint()
-    offer = offer_make(complaint=complaint, actor=agent_bob, kind="free_period", duration_days=30, reason="Sorry.")
+    offer = offer_propose(complaint=complaint, actor=agent_bob, kind="free_period", duration_days=30, reason="Sorry.")
 
     refused = client.post(f"{tracking_path(complaint)}offer/", {"offer": offer.pk, "decision": "decline"})
     assert "Please tell us why" in refused.content.decode()
@@ -282,7 +282,7 @@ def test_declining_an_offer_asks_why(client: Client, agent_bob: Any) -> None:
 def test_an_offer_of_another_complaint_cannot_be_answered(client: Client, agent_bob: Any) -> None:
     mine = submit_complaint()
     theirs = submit_complaint(email="bob@example.com", name="Bob")
-    offer = offer_make(complaint=theirs, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry.")
+    offer = offer_propose(complaint=theirs, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry.")
 
     response = client.post(f"{tracking_path(mine)}offer/", {"offer": offer.pk, "decision": "accept"})
 
@@ -295,11 +295,11 @@ def test_an_offer_of_another_complaint_cannot_be_answered(client: Client, agent_
 def test_offer_rules(agent_bob: Any, outsider_dave: Any) -> None:
     complaint = submit_complaint()
     with pytest.raises(ApplicationError):
-        offer_make(complaint=complaint, actor=agent_bob, kind="refund", reason="Sorry.")
+        offer_propose(complaint=complaint, actor=agent_bob, kind="refund", reason="Sorry.")
     with pytest.raises(ApplicationError):
-        offer_make(complaint=complaint, actor=agent_bob, kind="free_period", reason="Sorry.")
+        offer_propose(complaint=complaint, actor=agent_bob, kind="free_period", reason="Sorry.")
     with pytest.raises(ApplicationError):
-        offer_make(complaint=complaint, actor=outsider_dave, kind="repair", reason="Sorry.")
+        offer_propose(complaint=complaint, actor=outsider_dave, kind="repair", reason="Sorry.")
     assert CompensationOffer.objects.count() == 0
 
 

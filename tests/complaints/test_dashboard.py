@@ -436,13 +436,13 @@ def test_the_customer_panel_shows_purchases_earlier_complaints_and_compensation(
     from decimal import Decimal
 
     from compensation.models import OfferStatus
-    from compensation.services import offer_decide, offer_make
+    from compensation.services import offer_decide, offer_propose
     from tests.factories import CustomerFactory, PurchaseFactory
 
     customer = CustomerFactory(email="alice@example.com", name="Alice Example")
     PurchaseFactory(customer=customer, order_number="ORD-777")
     earlier = submit_complaint()
-    offer = offer_make(complaint=earlier, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry.")
+    offer = offer_propose(complaint=earlier, actor=agent_bob, kind="voucher", amount=Decimal("500"), reason="Sorry.")
     offer_decide(complaint=earlier, offer_id=offer.pk, accept=True)
     current = submit_complaint(description="The replacement kettle is broken too.")
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from compensation.models import CompensationOffer, OfferKind, OfferStatus
-from compensation.services import offer_make
+from compensation.services import offer_propose
 from complaints.models import Attachment, Complaint, ComplaintEvent, Status
 from complaints.services import (
     complaint_assign,
@@ -43,7 +43,9 @@ def assert_no_raw_markup(html: str, where: str) -> None:
 def resolved_with_offer(agent: Any, **complaint_fields: Any) -> tuple[Complaint, CompensationOffer]:
     complaint = submit_complaint(attachments=[png()], **complaint_fields)
     complaint_transition(complaint=complaint, action=Action.START, actor=agent)
-    offer = offer_make(complaint=complaint, actor=agent, kind=OfferKind.VOUCHER, amount=Decimal("500"), reason="Sorry")
+    offer = offer_propose(
+        complaint=complaint, actor=agent, kind=OfferKind.VOUCHER, amount=Decimal("500"), reason="Sorry"
+    )
     complaint_transition(complaint=complaint, action=Action.RESOLVE, actor=agent, **closing_answers("resolve"))
     complaint.refresh_from_db()
     return complaint, offer
@@ -198,7 +200,7 @@ def test_markup_in_every_text_field_is_shown_escaped_everywhere(client: Client, 
     complaint_assign(complaint=complaint, assignee=agent_bob, actor=agent_bob)
     complaint_reply(complaint=complaint, author=agent_bob, body=f"Staff: {XSS}")
     assert client.post(f"{tracking_path(complaint)}reply/", {"body": f"Customer: {XSS}"}).status_code == 302
-    offer_make(complaint=complaint, actor=agent_bob, kind=OfferKind.REPLACEMENT, reason=f"Offer: {XSS}")
+    offer_propose(complaint=complaint, actor=agent_bob, kind=OfferKind.REPLACEMENT, reason=f"Offer: {XSS}")
 
     tracking = client.get(tracking_path(complaint)).content.decode()
     client.force_login(agent_bob)

@@ -23,7 +23,7 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from compensation.models import CompensationOffer, OfferKind, OfferStatus
-from compensation.services import offer_make
+from compensation.services import offer_propose
 from complaints.models import Category, Complaint, ComplaintEvent, Status
 from complaints.services import complaint_transition
 from complaints.transitions import Action
@@ -160,7 +160,7 @@ def test_the_customer_journey(shot_on_failure: Page, server: str, tmp_path: Path
 
     # 4. Staff offer a refund; the customer accepts it on the page.
     complaint_transition(complaint=complaint.pk, action=Action.START, actor=bob)
-    offer = offer_make(
+    offer = offer_propose(
         complaint=complaint.pk,
         actor=bob,
         kind=OfferKind.REFUND,

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
+from complaints.sla import elapsed_values, working_time_of
 
 
 def letter_delivered(*, complaint_id: int, letter_id: int, kind: str, recipient: str, sent_at: datetime) -> None:
@@ -16,7 +17,12 @@ def letter_delivered(*, complaint_id: int, letter_id: int, kind: str, recipient:
         created_at=sent_at,
     )
     if kind == "acknowledgement":
-        Complaint.objects.filter(pk=complaint_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
+        unacknowledged = Complaint.objects.filter(pk=complaint_id, acknowledged_at__isnull=True)
+        found = unacknowledged.values_list("received_at", "sla_policy__calendar_id").first()
+        if found is not None:
+            received_at, calendar_id = found
+            elapsed = elapsed_values("acknowledgement", working_time_of(calendar_id), received_at, sent_at)
+            unacknowledged.update(acknowledged_at=sent_at, **elapsed)
 
 
 def letter_failed(*, complaint_id: int, letter_id: int, kind: str, error: str) -> None:

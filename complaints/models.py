@@ -226,6 +226,20 @@ class Complaint(models.Model):
     root_cause = models.CharField(_("root cause"), max_length=32, choices=RootCause, blank=True)
     corrective_action = models.TextField(_("corrective action taken"), blank=True)
     customer_accepted = models.BooleanField(_("customer accepted the outcome"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # How long each step took from receipt, fixed when it happened: whole minutes on the clock and on the working
+    # time of the complaint's promise (its business calendar; around the clock for a 24/7 promise). Reports take
+    # medians of these without replaying calendars. Resolution is the first decision: resolved or declined.
+    acknowledgement_minutes = models.PositiveIntegerField(_("minutes to acknowledgement"), null=True, blank=True)
+    acknowledgement_working_minutes = models.PositiveIntegerField(
+        _("working minutes to acknowledgement"), null=True, blank=True
+    )
+    first_response_minutes = models.PositiveIntegerField(_("minutes to first response"), null=True, blank=True)
+    first_response_working_minutes = models.PositiveIntegerField(
+        _("working minutes to first response"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(_("minutes to resolution"), null=True, blank=True)
+    resolution_working_minutes = models.PositiveIntegerField(_("working minutes to resolution"), null=True, blank=True)
     # A duplicate merged into another complaint of the same customer; its timeline and letters stay its own.
     merged_into = models.ForeignKey(
         "self",

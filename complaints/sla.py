@@ -147,3 +147,31 @@ def working_minutes_between(wt: WorkingTime, start: datetime, end: datetime) -> 
                 total += overlap
         day += timedelta(days=1)
     return total // MINUTE
+
+
+# The steps whose duration is kept on a complaint: ``<step>_minutes`` and ``<step>_working_minutes``.
+ELAPSED_STEPS = ("acknowledgement", "first_response", "resolution")
+
+
+def working_time_of(calendar_id: int | None) -> WorkingTime:
+    """The working time of the business calendar with this id (``None``, or a calendar since deleted: around
+    the clock). No query for ``None``; otherwise the calendar and its holidays, two small queries."""
+    if calendar_id is None:
+        return ALWAYS_OPEN
+    from complaints.models import BusinessCalendar
+
+    return working_time_for(BusinessCalendar.objects.filter(pk=calendar_id).first())
+
+
+def elapsed_minutes(wt: WorkingTime, start: datetime, end: datetime) -> tuple[int, int]:
+    """Whole minutes from ``start`` to ``end`` on the clock and on ``wt``'s working time (0 when not after)."""
+    begin, finish = _utc(start), _utc(end)
+    return max(0, (finish - begin) // MINUTE), working_minutes_between(wt, begin, finish)
+
+
+def elapsed_values(step: str, wt: WorkingTime | None, start: datetime, end: datetime | None) -> dict[str, int | None]:
+    """The fields of ``step``'s duration from ``start`` to ``end`` (both ``None`` when ``end`` is ``None``)."""
+    if step not in ELAPSED_STEPS:
+        raise ValueError(f"unknown step {step!r}")
+    clock, working = elapsed_minutes(wt or ALWAYS_OPEN, start, end) if end is not None else (None, None)
+    return {f"{step}_minutes": clock, f"{step}_working_minutes": working}

@@ -34,6 +34,7 @@ from django.core.management.base import CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from compensation.models import CompensationOffer, OfferKind, OfferStatus
 from complaints.benchmarks.samples import (
     CATEGORIES_BY_KIND,
     COMMENTS,
@@ -50,8 +51,10 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     EventKind,
+    Outcome,
     Priority,
     ReferenceCounter,
+    RootCause,
     SlaPolicy,
     Status,
     Team,
@@ -143,7 +146,41 @@ COMPLAINT_COLUMNS = (
     "root_cause",
     "corrective_action",
     "search_document",
+    "acknowledgement_due",
+    "rating",
+    "customer_accepted",
+    "reopen_count",
+    "acknowledgement_minutes",
+    "acknowledgement_working_minutes",
+    "first_response_minutes",
+    "first_response_working_minutes",
+    "resolution_minutes",
+    "resolution_working_minutes",
 )
+OFFER_COLUMNS = (
+    "complaint_id",
+    "kind",
+    "amount",
+    "currency",
+    "status",
+    "suggested_kind",
+    "reason",
+    "decline_reason",
+    "rejection_reason",
+    "billing_reference",
+    "created_at",
+    "updated_at",
+    "offered_at",
+    "decided_at",
+    "fulfilled_at",
+)
+# What a decided complaint ended with: (outcome, weight); declined ones are "rejected".
+OUTCOME_WEIGHTS: dict[str, int] = {Outcome.EXPLAINED: 35, Outcome.NON_MONETARY: 35, Outcome.MONETARY: 30}
+ROOT_CAUSES = [cause for cause in RootCause.values if cause != RootCause.OTHER]
+MONEY_OFFER_KINDS = (OfferKind.SERVICE_CREDIT, OfferKind.PARTIAL_REFUND, OfferKind.VOUCHER, OfferKind.REFUND)
+# Share of decided complaints whose customer bought again afterwards, and how long after (days).
+REPEAT_SHARE = 0.2
+REPEAT_WITHIN_DAYS = 200
 EMPTY_DETAILS = json.dumps({})
 EVENT_COLUMNS = (
     "complaint_id",
@@ -182,7 +219,23 @@ class SeedResult:
     purchases: int = 0
     complaints: int = 0
     events: int = 0
+    offers: int = 0
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """A seeded complaint that was resolved or declined: what the rows after it need."""
+
+    complaint_id: int
+    customer_id: int
+    product: BenchProduct
+    decided_at: datetime
+    outcome: str
+
+
+# The acknowledgement promise of the built-in policies.
+ACKNOWLEDGEMENT_DUE = timedelta(minutes=15)
 
 
 @dataclass
@@ -458,8 +511,9 @@ def _complaint_rows(
     contacts: dict[int, tuple[str, str]],
     purchases: list[tuple[int, int, BenchProduct]],
     next_number: dict[int, int],
-) -> tuple[list[Row], list[Row]]:
-    """Complaint and event rows; ``next_number`` (the next reference number per year) is advanced in place."""
+) -> tuple[list[Row], list[Row], list[_Decided]]:
+    """Complaint and event rows, and the complaints decided (resolved or declined); ``next_number`` (the next
+    reference number per year) is advanced in place."""
     rng = ctx.rng
     count = len(received)
     statuses = _weighted(rng, STATUS_WEIGHTS, count)
@@ -467,6 +521,7 @@ def _complaint_rows(
     priorities = _weighted(rng, PRIORITY_WEIGHTS, count)
     complaint_rows: list[Row] = []
     event_rows: list[Row] = []
+    decided_rows: list[_Decided] = []
     for offset, received_at in enumerate(received):
         complaint_id = first_id + offset
         number = next_number[received_at.year]
@@ -495,6 +550,21 @@ def _complaint_rows(
         resolved_at = next((when for action, _, _, when in steps if action == Action.RESOLVE), None)
         closed_at = next((when for action, _, _, when in steps if action in (Action.CLOSE, Action.REJECT)), None)
         updated = steps[-1][3] if steps else acknowledged
+        decided_at = resolved_at or (closed_at if status == Status.REJECTED else None)
+        outcome = root_cause = corrective = ""
+        rating: int | None = None
+        accepted: bool | None = None
+        if decided_at is not None:
+            outcome = Outcome.REJECTED if status == Status.REJECTED else _weighted(rng, OUTCOME_WEIGHTS, 1)[0]
+            root_cause = rng.choice(ROOT_CAUSES)
+            corrective = "Fixed the cause and told the team."
+            rating = rng.choice((1, 2, 3, 4, 4, 5, 5, 5)) if rng.random() < 0.35 else None
+            accepted = (rng.random() < 0.85) if status == Status.CLOSED else None
+            decided_rows.append(_Decided(complaint_id, customer_id, product or mentioned, decided_at, outcome))
+        elapsed = [
+            None if moment is None else int((moment - received_at).total_seconds() // 60)
+            for moment in (acknowledged, first_responded, decided_at)
+        ]
         complaint_rows.append(
             (
                 complaint_id,
@@ -522,15 +592,21 @@ def _complaint_rows(
                 received_at + resolution_due,
                 EMPTY_DETAILS,
                 "",
-                "",
-                "",
-                "",
+                outcome,
+                root_cause,
+                corrective,
                 search_document_for(
                     reference=f"RC-{received_at.year}-{number:06d}",
                     name=contacts[customer_id][0],
                     email=contacts[customer_id][1],
                     description=description,
                 ),
+                received_at + ACKNOWLEDGEMENT_DUE,
+                rating,
+                accepted,
+                1 if decided_at is not None and rng.random() < 0.03 else 0,
+                # The benchmark's promises run around the clock: working minutes equal the clock's.
+                *(value for minutes in elapsed for value in (minutes, minutes)),
             )
         )
         event_rows.append(
@@ -565,7 +641,60 @@ def _complaint_rows(
                     when,
                 )
             )
-    return complaint_rows, event_rows
+    return complaint_rows, event_rows, decided_rows
+
+
+def _after_decision_rows(
+    ctx: _Context, *, decided: list[_Decided], first_purchase: int, purchases: int
+) -> tuple[list[Row], list[Row]]:
+    """Repeat purchases by some customers after their complaint was decided (up to ``purchases`` of them, with
+    ids from ``first_purchase``), and fulfilled money offers on the complaints that ended with monetary relief."""
+    rng = ctx.rng
+    purchase_rows: list[Row] = []
+    offer_rows: list[Row] = []
+    for item in decided:
+        if len(purchase_rows) < purchases and rng.random() < REPEAT_SHARE:
+            bought_at = item.decided_at + timedelta(days=rng.uniform(1, REPEAT_WITHIN_DAYS))
+            if bought_at < ctx.now:
+                purchase_id = first_purchase + len(purchase_rows)
+                purchase_rows.append(
+                    (
+                        purchase_id,
+                        item.customer_id,
+                        item.product.id,
+                        f"B{ctx.run_id}-{purchase_id}",
+                        bought_at.date(),
+                        item.product.price,
+                        item.product.currency,
+                        bought_at if item.product.kind == Product.Kind.SUBSCRIPTION else None,
+                        bought_at + timedelta(days=30) if item.product.kind == Product.Kind.SUBSCRIPTION else None,
+                        "",
+                    )
+                )
+        if item.outcome == Outcome.MONETARY:
+            kind = rng.choice(MONEY_OFFER_KINDS)
+            share = Decimal(rng.choice(("0.10", "0.25", "0.50", "1.00")))
+            offered = item.decided_at - timedelta(hours=rng.uniform(1, 24))
+            offer_rows.append(
+                (
+                    item.complaint_id,
+                    kind,
+                    (item.product.price * share).quantize(Decimal("0.01")),
+                    item.product.currency,
+                    OfferStatus.FULFILLED,
+                    kind,
+                    "",
+                    "",
+                    "",
+                    "",
+                    offered,
+                    item.decided_at,
+                    offered,
+                    item.decided_at,
+                    item.decided_at,
+                )
+            )
+    return purchase_rows, offer_rows
 
 
 @dataclass
@@ -601,14 +730,16 @@ def _plan(ctx: _Context, *, complaints: int, batch: int) -> _Plan:
 def _build_batch(ctx: _Context, plan: _Plan, *, offset: int, size: int) -> list[_Table]:
     """The rows of one batch (no database access: runs in the generating thread)."""
     received = plan.received[offset : offset + size]
+    # Of each batch's reserved purchase ids, two thirds for purchases before the complaints, the rest for repeats.
     n_customers, n_purchases = max(1, size // 3), max(1, size // 2)
+    n_before = max(1, n_purchases * 2 // 3)
     first_customer, plan.next_customer = plan.next_customer, plan.next_customer + n_customers
     first_purchase, plan.next_purchase = plan.next_purchase, plan.next_purchase + n_purchases
     first_complaint, plan.next_complaint = plan.next_complaint, plan.next_complaint + size
     customer_rows, languages = _customer_rows(ctx, first_customer, n_customers, received[0])
     customer_ids = [first_customer + i for i in range(n_customers)]
-    purchase_rows, owners = _purchase_rows(ctx, first_purchase, n_purchases, customer_ids, received[0])
-    complaint_rows, event_rows = _complaint_rows(
+    purchase_rows, owners = _purchase_rows(ctx, first_purchase, n_before, customer_ids, received[0])
+    complaint_rows, event_rows, decided = _complaint_rows(
         ctx,
         first_id=first_complaint,
         received=received,
@@ -618,11 +749,15 @@ def _build_batch(ctx: _Context, plan: _Plan, *, offset: int, size: int) -> list[
         purchases=[(first_purchase + i, owner, product) for i, (owner, product) in enumerate(owners)],
         next_number=plan.next_number,
     )
+    repeat_rows, offer_rows = _after_decision_rows(
+        ctx, decided=decided, first_purchase=first_purchase + n_before, purchases=n_purchases - n_before
+    )
     tables = [
         _with_defaults(Customer, CUSTOMER_COLUMNS, customer_rows),
-        _with_defaults(Purchase, PURCHASE_COLUMNS, purchase_rows),
+        _with_defaults(Purchase, PURCHASE_COLUMNS, purchase_rows + repeat_rows),
         _with_defaults(Complaint, COMPLAINT_COLUMNS, complaint_rows),
         _with_defaults(ComplaintEvent, EVENT_COLUMNS, event_rows),
+        _with_defaults(CompensationOffer, OFFER_COLUMNS, offer_rows),
     ]
     if ctx.use_copy:
         tables = [_Table(t.model, t.columns, t.rows, _encode_csv(t.rows)) for t in tables]
@@ -667,11 +802,12 @@ def _write_batches(ctx: _Context, plan: _Plan, *, started: float, total: int, lo
             with transaction.atomic():
                 for table in tables:
                     _write_table(table)
-            customers, purchases, complaints, events = (len(t.rows) for t in tables)
+            customers, purchases, complaints, events, offers = (len(t.rows) for t in tables)
             ctx.result.customers += customers
             ctx.result.purchases += purchases
             ctx.result.complaints += complaints
             ctx.result.events += events
+            ctx.result.offers += offers
             elapsed = time.monotonic() - started
             done = ctx.result.complaints
             log(
@@ -684,7 +820,8 @@ def _write_batches(ctx: _Context, plan: _Plan, *, started: float, total: int, lo
 
 
 def _analyze(log: Log) -> None:
-    tables = [model._meta.db_table for model in (Customer, Purchase, Product, Complaint, ComplaintEvent)]
+    models_seeded = (Customer, Purchase, Product, Complaint, ComplaintEvent, CompensationOffer)
+    tables = [model._meta.db_table for model in models_seeded]
     started = time.monotonic()
     with connection.cursor() as cursor:
         if _is_postgresql():
@@ -729,7 +866,7 @@ def bench_seed(*, complaints: int, batch: int = DEFAULT_BATCH, log: Log = print,
     ctx.result.seconds = time.monotonic() - started
     result = ctx.result
     log(
-        f"Added {result.customers:,} customers, {result.purchases:,} purchases, {result.complaints:,} complaints"
-        f" and {result.events:,} timeline events in {result.seconds:.1f} s."
+        f"Added {result.customers:,} customers, {result.purchases:,} purchases, {result.complaints:,} complaints,"
+        f" {result.events:,} timeline events and {result.offers:,} offers in {result.seconds:.1f} s."
     )
     return result

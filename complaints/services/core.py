@@ -27,7 +27,13 @@ from complaints.models import (
     Status,
 )
 from complaints.permissions import can_handle_complaints
-from complaints.sla import add_working_minutes, working_minutes_between, working_time_for
+from complaints.sla import (
+    add_working_minutes,
+    elapsed_values,
+    working_minutes_between,
+    working_time_for,
+    working_time_of,
+)
 from complaints.tokens import staff_url, tracking_url
 from complaints.transitions import TRANSITIONS, Action
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
@@ -193,6 +199,19 @@ def _notify_assignee(*, complaint: Complaint, kind: str, key: str, **extra: Any)
         assignee=assignee,
         **extra,
     )
+
+
+def _stamp_elapsed(complaint: Complaint, step: str, moment: datetime | None) -> list[str]:
+    """Fix how long ``step`` took from receipt to ``moment`` (``None`` clears it), on the clock and on the
+    working time of the complaint's promise; returns the fields set (not saved)."""
+    wt = None
+    if moment is not None and complaint.sla_policy_id is not None:
+        calendar_id = SlaPolicy.objects.filter(pk=complaint.sla_policy_id).values_list("calendar_id", flat=True).first()
+        wt = working_time_of(calendar_id)
+    values = elapsed_values(step, wt, complaint.received_at, moment)
+    for name, value in values.items():
+        setattr(complaint, name, value)
+    return list(values)
 
 
 def _touch(complaint: Complaint, now: datetime, fields: list[str]) -> None:
@@ -375,10 +394,17 @@ def _apply_transition(
     elif action == Action.REOPEN:
         complaint.resolved_at = None
         complaint.closed_at = None
-        fields += ["resolved_at", "closed_at"]
+        complaint.reopen_count += 1
+        fields += ["resolved_at", "closed_at", "reopen_count"]
+    if transition.target in (Status.RESOLVED, Status.REJECTED):
+        # A decision, granted or declined: the time to resolution runs from receipt to it.
+        fields += _stamp_elapsed(complaint, "resolution", now)
+    elif action == Action.REOPEN:
+        fields += _stamp_elapsed(complaint, "resolution", None)
     if transition.letter and complaint.first_responded_at is None:
         complaint.first_responded_at = now
         fields.append("first_responded_at")
+        fields += _stamp_elapsed(complaint, "first_response", now)
     # The clock stops while we wait for the customer and runs again, due times moved, when the wait ends.
     if transition.target == Status.AWAITING_CUSTOMER and previous != Status.AWAITING_CUSTOMER:
         fields += sla_pause(complaint, now)
@@ -475,6 +501,7 @@ def complaint_reply(*, complaint: Complaint | int, author: User, body: str) -> C
     if locked.first_responded_at is None:
         locked.first_responded_at = now
         fields.append("first_responded_at")
+        fields += _stamp_elapsed(locked, "first_response", now)
     if locked.next_response_due is not None:
         locked.next_response_due = None
         fields.append("next_response_due")

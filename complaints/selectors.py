@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -765,12 +766,22 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
     """
     if not can_view_reports(user):
         raise PermissionRefused(_("This page is for managers."))
+    return root_cause_summary(
+        date_from=date_from,
+        date_to=date_to,
+        top_products=IMPROVEMENT_TOP_PRODUCTS,
+        latest_actions=IMPROVEMENT_LATEST_ACTIONS,
+    )
+
+
+def root_cause_summary(*, date_from: date, date_to: date, top_products: int, latest_actions: int) -> RootCauseSummary:
+    """``complaint_root_cause_summary`` without the permission check, with ``top_products`` products and
+    ``latest_actions`` corrective actions per root cause (the reports' page checks who asks)."""
     start = timezone.make_aware(datetime.combine(date_from, time.min))
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
     settled = (
         Complaint.objects.filter(status__in=[Status.RESOLVED, Status.CLOSED, Status.REJECTED], merged_into__isnull=True)
         .exclude(root_cause="")
-        .annotate(decided_at=Coalesce("resolved_at", "closed_at"))
         .filter(decided_at__gte=start, decided_at__lt=end)
     )
 
@@ -787,7 +798,7 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
     )
     for root_cause, _product_id, name, count in per_product:
         top = products.setdefault(root_cause, [])
-        if len(top) < IMPROVEMENT_TOP_PRODUCTS:
+        if len(top) < top_products:
             top.append(ProductCount(name or "", count))
 
     resolver = (
@@ -805,7 +816,7 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
             resolver_id=Subquery(resolver),
             rank=Window(RowNumber(), partition_by=[F("root_cause")], order_by=[F("decided_at").desc(), F("id").desc()]),
         )
-        .filter(rank__lte=IMPROVEMENT_LATEST_ACTIONS)
+        .filter(rank__lte=latest_actions)
         .order_by("root_cause", "rank")
         .values_list("root_cause", "reference", "decided_at", "corrective_action", "resolver_id")
     )
@@ -816,8 +827,9 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
     }
     actions: dict[str, list[CorrectiveActionEntry]] = {}
     for root_cause, reference, decided_at, text, resolver_id in latest:
+        # Never None: the rows were filtered on its range above.
         actions.setdefault(root_cause, []).append(
-            CorrectiveActionEntry(reference, decided_at, names.get(resolver_id, ""), text)
+            CorrectiveActionEntry(reference, cast(datetime, decided_at), names.get(resolver_id, ""), text)
         )
 
     outcome_codes = list(Outcome.values)

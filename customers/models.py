@@ -104,6 +104,8 @@ class Purchase(models.Model):
         indexes = [
             # Incidents find the purchases of a product whose service period overlaps an outage window.
             models.Index(fields=["product", "service_start", "service_end"], name="purchase_service_window"),
+            # Retention: did the customer buy again after a day, and when first.
+            models.Index(fields=["customer", "purchased_on"], name="purchase_customer_day"),
         ]
 
     def __str__(self) -> str:

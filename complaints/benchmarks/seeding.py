@@ -62,6 +62,7 @@ from complaints.models import (
 from complaints.permissions import AGENTS_GROUP
 from complaints.queue import search_document_for
 from complaints.services import DEFAULT_SLA_MINUTES
+from complaints.sla import ALWAYS_OPEN, WorkingTime, add_working_minutes, elapsed_minutes, working_time_for
 from complaints.transitions import Action
 from customers.models import Customer, Language, Product, Purchase
 
@@ -156,6 +157,7 @@ COMPLAINT_COLUMNS = (
     "first_response_working_minutes",
     "resolution_minutes",
     "resolution_working_minutes",
+    "decided_at",
 )
 OFFER_COLUMNS = (
     "complaint_id",
@@ -248,10 +250,29 @@ class _Context:
     team_ids: dict[str, int]
     sla: dict[str, tuple[timedelta, timedelta]]
     use_copy: bool
+    # How far back the complaints go, what the customers' emails start with, how the statuses are spread.
+    spread: timedelta = SPREAD
+    label: str = "bench"
+    status_weights: dict[str, int] = field(default_factory=lambda: dict(STATUS_WEIGHTS))
+    # The working time of each priority's promise; a priority not here runs around the clock.
+    working: dict[str, WorkingTime] = field(default_factory=dict)
+    # Service periods end by then (the demo's history stays out of the demo's own outage last night).
+    service_until: datetime | None = None
+    # VACUUM ANALYZE after the last batch (the benchmark; not inside a caller's transaction).
+    analyze: bool = True
     result: SeedResult = field(init=False)
 
     def __post_init__(self) -> None:
         self.result = SeedResult(run_id=self.run_id)
+
+    def service_period(self, start: datetime, length: timedelta) -> tuple[datetime | None, datetime | None]:
+        """A subscription's service period from ``start``, cut at ``service_until`` (none if it starts after)."""
+        end = start + length
+        if self.service_until is not None:
+            if start >= self.service_until:
+                return None, None
+            end = min(end, self.service_until)
+        return start, end
 
 
 def _weighted(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
@@ -430,7 +451,7 @@ def _customer_rows(ctx: _Context, first_id: int, count: int, before: datetime) -
         rows.append(
             (
                 customer_id,
-                f"bench-{ctx.run_id}-{customer_id}@{domain}",
+                f"{ctx.label}-{ctx.run_id}-{customer_id}@{domain}",
                 f"{first} {last}",
                 phone if rng.random() < 0.7 else "",
                 language,
@@ -456,8 +477,7 @@ def _purchase_rows(
         bought_at = before - timedelta(days=rng.uniform(1, 300))
         start = end = None
         if product.kind == Product.Kind.SUBSCRIPTION:
-            start = bought_at
-            end = bought_at + timedelta(days=30 * rng.randint(1, 12))
+            start, end = ctx.service_period(bought_at, timedelta(days=30 * rng.randint(1, 12)))
         rows.append(
             (
                 purchase_id,
@@ -501,6 +521,13 @@ def _timeline(
     return [(action, old, new, min(when, ctx.now)) for action, old, new, when in steps]
 
 
+def _due(wt: WorkingTime | None, received_at: datetime, target: timedelta) -> datetime:
+    """When a promise of ``target`` falls due: on the promise's working time, else around the clock."""
+    if wt is None:
+        return received_at + target
+    return add_working_minutes(wt, received_at, int(target.total_seconds() // 60))
+
+
 def _complaint_rows(
     ctx: _Context,
     *,
@@ -516,7 +543,7 @@ def _complaint_rows(
     reference number per year) is advanced in place."""
     rng = ctx.rng
     count = len(received)
-    statuses = _weighted(rng, STATUS_WEIGHTS, count)
+    statuses = _weighted(rng, ctx.status_weights, count)
     channels = _weighted(rng, CHANNEL_WEIGHTS, count)
     priorities = _weighted(rng, PRIORITY_WEIGHTS, count)
     complaint_rows: list[Row] = []
@@ -561,8 +588,9 @@ def _complaint_rows(
             rating = rng.choice((1, 2, 3, 4, 4, 5, 5, 5)) if rng.random() < 0.35 else None
             accepted = (rng.random() < 0.85) if status == Status.CLOSED else None
             decided_rows.append(_Decided(complaint_id, customer_id, product or mentioned, decided_at, outcome))
+        wt = ctx.working.get(priority)
         elapsed = [
-            None if moment is None else int((moment - received_at).total_seconds() // 60)
+            None if moment is None else elapsed_minutes(wt or ALWAYS_OPEN, received_at, moment)
             for moment in (acknowledged, first_responded, decided_at)
         ]
         complaint_rows.append(
@@ -588,8 +616,8 @@ def _complaint_rows(
                 resolved_at,
                 closed_at,
                 updated,
-                received_at + first_due,
-                received_at + resolution_due,
+                _due(wt, received_at, first_due),
+                _due(wt, received_at, resolution_due),
                 EMPTY_DETAILS,
                 "",
                 outcome,
@@ -601,12 +629,12 @@ def _complaint_rows(
                     email=contacts[customer_id][1],
                     description=description,
                 ),
-                received_at + ACKNOWLEDGEMENT_DUE,
+                _due(wt, received_at, ACKNOWLEDGEMENT_DUE),
                 rating,
                 accepted,
                 1 if decided_at is not None and rng.random() < 0.03 else 0,
-                # The benchmark's promises run around the clock: working minutes equal the clock's.
-                *(value for minutes in elapsed for value in (minutes, minutes)),
+                *(value for pair in elapsed for value in (pair or (None, None))),
+                decided_at,
             )
         )
         event_rows.append(
@@ -666,8 +694,11 @@ def _after_decision_rows(
                         bought_at.date(),
                         item.product.price,
                         item.product.currency,
-                        bought_at if item.product.kind == Product.Kind.SUBSCRIPTION else None,
-                        bought_at + timedelta(days=30) if item.product.kind == Product.Kind.SUBSCRIPTION else None,
+                        *(
+                            ctx.service_period(bought_at, timedelta(days=30))
+                            if item.product.kind == Product.Kind.SUBSCRIPTION
+                            else (None, None)
+                        ),
                         "",
                     )
                 )
@@ -713,8 +744,8 @@ def _plan(ctx: _Context, *, complaints: int, batch: int) -> _Plan:
     """Spread the received times over the last two years and reserve every id and reference at once."""
     sizes = [batch] * (complaints // batch) + ([complaints % batch] if complaints % batch else [])
     # Sorted, and batches walk forward through time: references rise with received_at on a fresh database.
-    start = ctx.now - SPREAD
-    span = (SPREAD - timedelta(minutes=5)).total_seconds()
+    start = ctx.now - ctx.spread
+    span = (ctx.spread - timedelta(minutes=5)).total_seconds()
     received = [start + timedelta(seconds=s) for s in sorted(ctx.rng.random() * span for _ in range(complaints))]
     with transaction.atomic():
         return _Plan(
@@ -845,10 +876,8 @@ def bench_seed(*, complaints: int, batch: int = DEFAULT_BATCH, log: Log = print,
         raise CommandError("--batch must be at least 1.")
     if transaction.get_connection().in_atomic_block:
         raise CommandError("bench_seed commits batch by batch; do not call it inside a transaction.")
-    started = time.monotonic()
-    run_id = timezone.now().strftime("%y%m%d%H%M") + secrets.token_hex(2)
     ctx = _Context(
-        run_id=run_id,
+        run_id=_run_id(),
         rng=random.Random(seed),  # noqa: S311 - benchmark data, not security
         now=timezone.now(),
         products=_bench_products(),
@@ -857,12 +886,60 @@ def bench_seed(*, complaints: int, batch: int = DEFAULT_BATCH, log: Log = print,
         sla=_sla_durations(),
         use_copy=_is_postgresql(),
     )
-    method = "COPY" if ctx.use_copy else "bulk_create"
-    log(f"Seeding {complaints:,} complaints in batches of {batch:,} ({connection.vendor}, {method}), run {run_id}.")
+    return _seed(ctx, complaints=complaints, batch=batch, log=log)
 
+
+def _run_id() -> str:
+    return timezone.now().strftime("%y%m%d%H%M") + secrets.token_hex(2)
+
+
+# The demo's history is all settled: its open complaints are the few the demo tells a story with.
+SETTLED_WEIGHTS: dict[str, int] = {Status.RESOLVED: 20, Status.CLOSED: 65, Status.REJECTED: 15}
+
+
+def history_seed(
+    *,
+    complaints: int,
+    days: int,
+    products: Iterable[Product],
+    agent_ids: list[int],
+    team_ids: dict[str, int],
+    seed: int = 2026,
+    log: Log = print,
+) -> SeedResult:
+    """A settled history of ``complaints`` complaints over the last ``days`` days, for the demo's reports: the
+    benchmark's generator on the demo's products, agents and teams (customers' emails start with "history").
+    Unlike ``bench_seed`` it may run inside a transaction (its batches become savepoints)."""
+    ctx = _Context(
+        run_id=_run_id(),
+        rng=random.Random(seed),  # noqa: S311 - demo data, not security
+        now=timezone.now(),
+        products=[BenchProduct(p.pk, p.kind, p.name, p.price, p.currency) for p in products],
+        agent_ids=agent_ids,
+        team_ids=team_ids,
+        sla=_sla_durations(),
+        use_copy=False,
+        spread=timedelta(days=days),
+        label="history",
+        status_weights=SETTLED_WEIGHTS,
+        service_until=timezone.now() - timedelta(days=2),
+        analyze=False,
+        working={
+            policy.priority: working_time_for(policy.calendar)
+            for policy in SlaPolicy.objects.filter(category="", product__isnull=True).select_related("calendar")
+        },
+    )
+    return _seed(ctx, complaints=complaints, batch=DEFAULT_BATCH, log=log)
+
+
+def _seed(ctx: _Context, *, complaints: int, batch: int, log: Log) -> SeedResult:
+    started = time.monotonic()
+    method = "COPY" if ctx.use_copy else "bulk_create"
+    log(f"Seeding {complaints:,} complaints in batches of {batch:,} ({connection.vendor}, {method}), run {ctx.run_id}.")
     plan = _plan(ctx, complaints=complaints, batch=batch)
     _write_batches(ctx, plan, started=started, total=complaints, log=log)
-    _analyze(log)
+    if ctx.analyze:
+        _analyze(log)
     ctx.result.seconds = time.monotonic() - started
     result = ctx.result
     log(

@@ -85,7 +85,8 @@ def report_volume(*, period: Period, now: datetime) -> Report:
         if high is not None:
             condition &= Q(received_at__gt=now - timedelta(days=high))
         buckets[f"age{index}"] = condition
-    backlog = Complaint.objects.filter(status__in=list(OPEN_STATUSES), merged_into__isnull=True).aggregate(
+    # A duplicate is closed when merged, so the open complaints are all counted once.
+    backlog = Complaint.objects.filter(status__in=list(OPEN_STATUSES)).aggregate(
         total=Count("id"), **{key: Count("id", filter=condition) for key, condition in buckets.items()}
     )
     age_rows = [

@@ -398,9 +398,11 @@ def _apply_transition(
         fields += ["resolved_at", "closed_at", "reopen_count"]
     if transition.target in (Status.RESOLVED, Status.REJECTED):
         # A decision, granted or declined: the time to resolution runs from receipt to it.
-        fields += _stamp_elapsed(complaint, "resolution", now)
+        complaint.decided_at = now
+        fields += ["decided_at", *_stamp_elapsed(complaint, "resolution", now)]
     elif action == Action.REOPEN:
-        fields += _stamp_elapsed(complaint, "resolution", None)
+        complaint.decided_at = None
+        fields += ["decided_at", *_stamp_elapsed(complaint, "resolution", None)]
     if transition.letter and complaint.first_responded_at is None:
         complaint.first_responded_at = now
         fields.append("first_responded_at")

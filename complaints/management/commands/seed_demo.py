@@ -24,6 +24,7 @@ from django.utils import timezone
 from compensation.incidents.services import incident_compensate, incident_declare
 from compensation.models import CompensationOffer, Incident, OfferKind
 from compensation.services import offer_propose
+from complaints.benchmarks.seeding import history_seed
 from complaints.models import (
     AgentDuty,
     BusinessCalendar,
@@ -446,6 +447,7 @@ class Created:
     teams: int = 0
     incidents: int = 0
     offers: int = 0
+    history: int = 0
 
     def __bool__(self) -> bool:
         return any(
@@ -458,6 +460,7 @@ class Created:
                 self.teams,
                 self.incidents,
                 self.offers,
+                self.history,
             )
         )
 
@@ -607,6 +610,27 @@ def _complaints(created: Created, users: dict[str, User]) -> None:
         created.complaints += 1
 
 
+# A year of settled complaints behind the demo, so the managers' reports have a history to show.
+HISTORY_COMPLAINTS = 600
+HISTORY_DAYS = 365
+
+
+def _history(created: Created, users: dict[str, User]) -> None:
+    """Once: the settled history (the benchmark's generator on the demo's products, agent and teams)."""
+    if Customer.objects.filter(email__startswith="history-").exists():
+        return
+    teams = {spec.product_kind: Team.objects.get(name=spec.name).pk for spec in TEAMS}
+    result = history_seed(
+        complaints=HISTORY_COMPLAINTS,
+        days=HISTORY_DAYS,
+        products=Product.objects.filter(code__in=[spec.code for spec in PRODUCTS]),
+        agent_ids=[users["agent"].pk, users["lead"].pk],
+        team_ids=teams,
+        log=lambda line: None,
+    )
+    created.history = result.complaints
+
+
 # The model case: the hosting's equipment failed last night for four hours; the manager apologises to every
 # customer of the plan and credits the downtime (the worker writes the letters and credits).
 DEMO_OUTAGE_TITLE = "Night power failure in the data centre"
@@ -656,6 +680,7 @@ class Command(BaseCommand):
             _catalogue(created, today)
             _teams(created, users)
             _office_hours(today)
+            _history(created, users)
             _complaints(created, users)
             _outage_and_offer(created, users, today)
 
@@ -666,7 +691,8 @@ class Command(BaseCommand):
                     f"Demo data: created {created.users} users, {created.customers} customers, "
                     f"{created.products} products, {created.purchases} purchases, {created.teams} teams and "
                     f"{created.complaints} complaints, {created.incidents} outage apologised for and {created.offers}"
-                    " offer awaiting approval (their letters are queued for the worker)."
+                    " offer awaiting approval (their letters are queued for the worker), and a year's history of"
+                    f" {created.history} settled complaints for the reports."
                 )
             )
         else:

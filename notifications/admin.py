@@ -208,6 +208,12 @@ class _ManagersOnly:
 
 
 class WebhookSubscriberForm(forms.ModelForm[WebhookSubscriber]):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where the events are POSTed: an http:// or https:// address."),
+    )
     events = forms.MultipleChoiceField(
         label=_("events"),
         choices=[(event.value, event.label) for event in SUBSCRIBABLE_EVENTS],

@@ -259,3 +259,20 @@ def declare_incident(*, actor: Any, products: list[Any], started_at: Any, ended_
     return incident_declare(
         actor=actor, product_ids=[p.pk for p in products], started_at=started_at, ended_at=ended_at, **fields
     )
+
+
+# --- Webhooks: managers subscribe other systems to events ---------------------------------------------------------
+
+_ROLE_SPECS[MANAGERS_GROUP].append(
+    {"notifications": importlib.import_module("notifications.migrations.0008_webhook_permissions").MANAGE}
+)
+
+
+def webhook_subscriber(*, url: str, events: list[str] | None = None, **kwargs: Any) -> Any:
+    """A subscriber as a manager adds it (through ``webhook_subscriber_create``)."""
+    from notifications.webhooks.services import webhook_subscriber_create
+
+    actor = kwargs.pop("actor", None) or manager("webhook-admin")
+    fields: dict[str, Any] = {"name": "Billing system"}
+    fields.update(kwargs)
+    return webhook_subscriber_create(actor=actor, url=url, events=events or [], **fields)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from complaints.permissions import staff_user
 from notifications.letter_templates import (
@@ -350,4 +351,7 @@ class WebhookDeliveryAdmin(_ManagersOnly, admin.ModelAdmin[WebhookDelivery]):
         for delivery_id in queryset.exclude(status=WebhookDeliveryStatus.DELIVERED).values_list("pk", flat=True):
             webhook_redeliver(delivery_id=delivery_id, actor=actor)
             retried += 1
-        messages.success(request, _("%(count)s deliveries will be tried again now.") % {"count": retried})
+        message = ngettext(
+            "%(count)s delivery will be tried again now.", "%(count)s deliveries will be tried again now.", retried
+        )
+        messages.success(request, message % {"count": retried})

@@ -151,6 +151,19 @@ def submit_complaint(**overrides: Any) -> Complaint:
     return complaint_submit(**fields)
 
 
+def assigned_complaint(
+    *, assignee: Any, order_number: str = "ORD-1", amount: Decimal = Decimal("4990.00")
+) -> Complaint:
+    """Alice's complaint about her order ``order_number``, assigned to ``assignee``."""
+    from complaints.services import complaint_assign
+
+    customer = CustomerFactory(email="alice@example.com", name="Alice Example")
+    PurchaseFactory(customer=customer, order_number=order_number, amount=amount)
+    complaint = submit_complaint(order_number=order_number)
+    complaint_assign(complaint=complaint, assignee=assignee, actor=assignee)
+    return complaint
+
+
 # --- Compensation policy and offer approvals (issue 6: offers) ---------------------------------------------------
 
 _offer_defaults = importlib.import_module("compensation.migrations.0005_offer_policy_defaults")

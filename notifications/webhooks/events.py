@@ -65,8 +65,7 @@ def complaint_transitioned(
     }
 
 
-def offer_accepted(offer: "CompensationOffer", complaint: "Complaint") -> dict[str, Any]:
-    """``offer.accepted``: the customer accepted a compensation offer."""
+def _offer(offer: "CompensationOffer", complaint: "Complaint") -> dict[str, Any]:
     return {
         "offer_id": offer.pk,
         "complaint": complaint.reference,
@@ -74,21 +73,19 @@ def offer_accepted(offer: "CompensationOffer", complaint: "Complaint") -> dict[s
         "kind": offer.kind,
         "amount": _money(offer.amount, offer.currency),
         "currency": offer.currency,
-        "duration_days": offer.duration_days,
-        "accepted_at": _iso(offer.decided_at),
     }
+
+
+def offer_accepted(offer: "CompensationOffer", complaint: "Complaint") -> dict[str, Any]:
+    """``offer.accepted``: the customer accepted a compensation offer."""
+    return {**_offer(offer, complaint), "duration_days": offer.duration_days, "accepted_at": _iso(offer.decided_at)}
 
 
 def credit_issued_for_offer(offer: "CompensationOffer", complaint: "Complaint") -> dict[str, Any]:
     """``credit.issued`` for a fulfilled service credit, refund or partial refund."""
     return {
         "source": "offer",
-        "offer_id": offer.pk,
-        "complaint": complaint.reference,
-        "customer_id": complaint.customer_id,
-        "kind": offer.kind,
-        "amount": _money(offer.amount, offer.currency),
-        "currency": offer.currency,
+        **_offer(offer, complaint),
         "billing_reference": offer.billing_reference,
         "issued_at": _iso(offer.fulfilled_at),
     }

@@ -28,7 +28,7 @@ from notifications.models import (
     WebhookEventType,
     WebhookSubscriber,
 )
-from notifications.services import SendOutcome, SendResult
+from notifications.services import SendOutcome, SendResult, dispatch_in_chunks, send_each
 from notifications.webhooks.permissions import can_manage_webhooks
 from notifications.webhooks.transport import PostResult, validate_webhook_url, webhook_post, webhook_secret_new
 
@@ -110,17 +110,7 @@ def webhook_deliveries_dispatch(*, delivery_ids: Sequence[int]) -> int:
     is logged, not raised: the sweep hands them over later."""
     from notifications.tasks import webhooks_deliver_task
 
-    ids = list(delivery_ids)
-    sent = 0
-    for start in range(0, len(ids), DISPATCH_CHUNK):
-        chunk = ids[start : start + DISPATCH_CHUNK]
-        try:
-            webhooks_deliver_task.apply_async((chunk,))
-        except Exception:  # the broker is down; the rows stay pending for the sweep
-            logger.warning("%s webhook deliveries: broker unavailable, left for the sweep", len(chunk), exc_info=True)
-            break
-        sent += 1
-    return sent
+    return dispatch_in_chunks(delivery_ids, task=webhooks_deliver_task, size=DISPATCH_CHUNK, what="webhook deliveries")
 
 
 def _retry_dispatch(*, delivery_id: int, countdown: float) -> bool:
@@ -202,13 +192,11 @@ def webhook_deliver(*, delivery_id: int) -> SendResult:
 def webhook_deliveries_deliver(*, delivery_ids: Sequence[int]) -> dict[str, int]:
     """Deliver a chunk one after another (each claimed on its own by ``webhook_deliver``); a delivery to retry
     soon goes back to the broker alone, after its delay. Returns the count per outcome."""
-    counts: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        result = webhook_deliver(delivery_id=delivery_id)
-        if result.outcome is SendOutcome.RETRY:
-            _retry_dispatch(delivery_id=delivery_id, countdown=result.retry_in)
-        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-    return counts
+    return send_each(
+        delivery_ids,
+        send=lambda delivery_id: webhook_deliver(delivery_id=delivery_id),
+        retry_later=lambda delivery_id, delay: _retry_dispatch(delivery_id=delivery_id, countdown=delay),
+    )
 
 
 def webhooks_retry_due(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> int:

@@ -3,26 +3,17 @@ process → a signed POST to a receiver listening on the loopback interface, whi
 
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from notifications.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from tests.factories import submit_complaint, webhook_subscriber
 from tests.integration.conftest import WORKER_WEBHOOK_RETRY_DELAYS, CeleryWorker
-from tests.notifications.webhook_receiver import ReceivedRequest, WebhookReceiver
+from tests.notifications.webhook_receiver import RECEIVER_SECRET, ReceivedRequest, WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-SECRET = "whsec-integration-0123456789abcdefghij"
-
-
-@pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver(secret=SECRET)
-    receiver.start()
-    yield receiver
-    receiver.stop()
+SECRET = RECEIVER_SECRET
 
 
 def _wait_for_delivery(delivery: WebhookDelivery, *, status: str, timeout: float = 20.0) -> WebhookDelivery:

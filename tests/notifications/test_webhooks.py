@@ -3,7 +3,6 @@ loopback receiver, the retry schedule and giving up, exactly-once delivery, the 
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,8 +10,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -38,27 +38,22 @@ from notifications.webhooks.transport import webhook_signature, webhook_signatur
 from tests.factories import (
     CustomerFactory,
     PurchaseFactory,
+    agent,
+    assigned_complaint,
     declare_incident,
+    manager,
     submit_complaint,
     subscription,
     subscription_product,
     webhook_subscriber,
 )
-from tests.notifications.webhook_receiver import WebhookReceiver
+from tests.notifications.webhook_receiver import RECEIVER_SECRET, WebhookReceiver
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "whsec-test-0123456789abcdefghijklmnop"
+SECRET = RECEIVER_SECRET
 PRODUCTION_DELAYS = [60, 300, 1800, 7200, 21600, 43200, 86400]
 LIST = "/api/v1/webhooks/"
-
-
-@pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver(secret=SECRET)
-    receiver.start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture
@@ -189,11 +184,7 @@ def test_complaint_transitioned_says_from_to_the_action_and_who(subscriber: Webh
 
 @pytest.fixture
 def complaint(agent_bob: Any) -> Complaint:
-    customer = CustomerFactory(email="alice@example.com", name="Alice Example")
-    PurchaseFactory(customer=customer, order_number="ORD-1", amount=Decimal("4990.00"))
-    complaint = submit_complaint(order_number="ORD-1")
-    complaint_assign(complaint=complaint, assignee=agent_bob, actor=agent_bob)
-    return complaint
+    return assigned_complaint(assignee=agent_bob)
 
 
 def test_accepting_a_service_credit_tells_of_the_acceptance_and_the_credit(
@@ -564,3 +555,63 @@ def test_ping_and_retry_through_the_api(
     assert delivery.status == WebhookDeliveryStatus.DELIVERED
     assert carol.post(f"{LIST}{subscriber.pk}/deliveries/{delivery.pk}/retry/").status_code == 400
     assert carol.post(f"{LIST}{subscriber.pk}/deliveries/999999/retry/").status_code == 404
+
+
+# --- the admin --------------------------------------------------------------------------------------------------
+
+
+def _admin_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_manager_adds_a_subscriber_in_the_admin_and_sees_the_secret_once(
+    webhook_receiver: WebhookReceiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    carol = _admin_client(manager("carol", is_staff=True))
+
+    response = carol.post(
+        reverse("admin:notifications_webhooksubscriber_add"),
+        {"name": "Billing", "url": webhook_receiver.url, "events": ["credit.issued"], "is_active": "on"},
+        follow=True,
+    )
+
+    subscriber = WebhookSubscriber.objects.get()
+    assert (subscriber.events, subscriber.created_by.username) == (["credit.issued"], "carol")  # type: ignore[union-attr]
+    assert subscriber.secret in response.content.decode()
+    change = carol.get(reverse("admin:notifications_webhooksubscriber_change", args=[subscriber.pk])).content.decode()
+    assert subscriber.secret not in change
+    assert "••••••••" + subscriber.secret[-4:] in change
+
+    webhook_receiver.secret = subscriber.secret
+    with django_capture_on_commit_callbacks(execute=True):
+        carol.post(
+            reverse("admin:notifications_webhooksubscriber_changelist"),
+            {"action": "send_test_ping", "_selected_action": [subscriber.pk]},
+        )
+    [ping] = webhook_receiver.requests
+    assert ping.signature_valid
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDeliveryStatus.FAILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        carol.post(
+            reverse("admin:notifications_webhookdelivery_changelist"),
+            {"action": "retry_now", "_selected_action": [delivery.pk]},
+        )
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDeliveryStatus.DELIVERED
+    assert carol.get(reverse("admin:notifications_webhookdelivery_changelist") + "?status=delivered").status_code == 200
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_URLS=False)
+def test_the_admin_refuses_a_private_address_and_agents_do_not_see_webhooks() -> None:
+    carol = _admin_client(manager("carol", is_staff=True))
+    response = carol.post(
+        reverse("admin:notifications_webhooksubscriber_add"), {"name": "Internal", "url": "http://10.0.0.7/hook"}
+    )
+    assert "private or local network" in response.content.decode()
+    assert not WebhookSubscriber.objects.exists()
+    bob = _admin_client(agent("bob", is_staff=True))
+    assert bob.get(reverse("admin:notifications_webhooksubscriber_changelist")).status_code == 403
+    assert bob.get(reverse("admin:notifications_webhookdelivery_changelist")).status_code == 403

@@ -10,6 +10,9 @@ from typing import Any
 
 from notifications.webhooks.transport import webhook_signature_verify
 
+# The secret the tests give their subscribers, and the receiver checks signatures with.
+RECEIVER_SECRET = "whsec-test-0123456789abcdefghijklmnop"
+
 
 @dataclass
 class ReceivedRequest:
@@ -26,7 +29,7 @@ class ReceivedRequest:
 class WebhookReceiver:
     """``statuses`` are answered in turn (then ``default_status``); ``delay`` seconds pass before each answer."""
 
-    secret: str = ""
+    secret: str = RECEIVER_SECRET
     statuses: list[int] = field(default_factory=list)
     default_status: int = 200
     delay: float = 0.0

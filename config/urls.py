@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("complaints.api_urls")),
     path("api/v1/", include("compensation.api_urls")),
     path("api/v1/", include("customers.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

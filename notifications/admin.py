@@ -2,14 +2,16 @@ import logging
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from complaints.permissions import staff_user
 from notifications.letter_templates import (
     ALLOWED_FILTERS,
     builtin_letter,
@@ -18,8 +20,28 @@ from notifications.letter_templates import (
     sample_context,
     validate_letter_template,
 )
-from notifications.models import InboundMail, Letter, LetterKind, LetterStatus, LetterTemplate
+from notifications.models import (
+    SUBSCRIBABLE_EVENTS,
+    InboundMail,
+    Letter,
+    LetterKind,
+    LetterStatus,
+    LetterTemplate,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookSubscriber,
+)
 from notifications.services import letter_resend
+from notifications.webhooks.permissions import can_manage_webhooks
+from notifications.webhooks.services import (
+    SECRET_MIN_LENGTH,
+    webhook_redeliver,
+    webhook_subscriber_create,
+    webhook_subscriber_delete,
+    webhook_subscriber_update,
+    webhook_test_ping,
+)
+from notifications.webhooks.transport import webhook_secret_new
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +193,165 @@ class LetterTemplateAdmin(admin.ModelAdmin[LetterTemplate]):
             escape(html),
             _("The letter as HTML"),
         )
+
+
+# --- Webhooks -------------------------------------------------------------------------------------------------
+
+
+class _ManagersOnly:
+    """Webhooks are for managers (the ``manage_webhooks`` permission), whatever the model permissions say."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_manage_webhooks(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_webhooks(request.user)
+
+
+class WebhookSubscriberForm(forms.ModelForm[WebhookSubscriber]):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where the events are POSTed: an http:// or https:// address."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=[(event.value, event.label) for event in SUBSCRIBABLE_EVENTS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The events to send; none chosen means all of them."),
+    )
+    chosen_secret = forms.CharField(
+        label=_("signing secret"),
+        required=False,
+        strip=False,
+        min_length=SECRET_MIN_LENGTH,
+        max_length=128,
+        help_text=_("Leave empty to have one made. It is shown once, after saving."),
+    )
+    new_secret = forms.BooleanField(
+        label=_("Make a new signing secret"),
+        required=False,
+        help_text=_(
+            "Give the receiver the new one: it is shown once, after saving, and signs every attempt from then on."
+        ),
+    )
+
+    class Meta:
+        model = WebhookSubscriber
+        fields = ("name", "url", "events", "is_active")
+
+
+@admin.register(WebhookSubscriber)
+class WebhookSubscriberAdmin(_ManagersOnly, admin.ModelAdmin[WebhookSubscriber]):
+    form = WebhookSubscriberForm
+    list_display = ("name", "url", "event_list", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url")
+    actions = ("send_test_ping",)
+
+    def get_fieldsets(self, request: HttpRequest, obj: WebhookSubscriber | None = None) -> Any:
+        if obj is None:
+            return ((None, {"fields": ("name", "url", "events", "is_active", "chosen_secret")}),)
+        return ((None, {"fields": ("name", "url", "events", "is_active", "masked_secret", "new_secret")}),)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: WebhookSubscriber | None = None) -> Any:
+        return ("masked_secret",) if obj is not None else ()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_manage_webhooks(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: WebhookSubscriber | None = None) -> bool:
+        return can_manage_webhooks(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: WebhookSubscriber | None = None) -> bool:
+        return can_manage_webhooks(request.user)
+
+    @admin.display(description=_("events"))
+    def event_list(self, obj: WebhookSubscriber) -> str:
+        return ", ".join(obj.events) if obj.events else str(_("all"))
+
+    @admin.display(description=_("signing secret"))
+    def masked_secret(self, obj: WebhookSubscriber) -> str:
+        return "••••••••" + obj.secret[-4:]
+
+    def save_model(self, request: HttpRequest, obj: WebhookSubscriber, form: Any, change: bool) -> None:
+        actor = staff_user(request.user)
+        if change:
+            secret = webhook_secret_new() if form.cleaned_data.get("new_secret") else None
+            webhook_subscriber_update(
+                subscriber=obj,
+                actor=actor,
+                name=obj.name,
+                url=obj.url,
+                events=obj.events,
+                is_active=obj.is_active,
+                secret=secret,
+            )
+        else:
+            created = webhook_subscriber_create(
+                actor=actor,
+                name=obj.name,
+                url=obj.url,
+                events=obj.events,
+                is_active=obj.is_active,
+                secret=form.cleaned_data.get("chosen_secret") or "",
+            )
+            obj.pk, obj.secret, obj.created_at = created.pk, created.secret, created.created_at
+            secret = created.secret
+        if secret:
+            messages.warning(
+                request,
+                _("The signing secret of “%(name)s” (shown only now; give it to the receiver): %(secret)s")
+                % {"name": obj.name, "secret": secret},
+            )
+
+    def delete_model(self, request: HttpRequest, obj: WebhookSubscriber) -> None:
+        webhook_subscriber_delete(subscriber=obj, actor=staff_user(request.user))
+
+    @admin.action(description=_("Send a test ping to the selected subscribers"))
+    def send_test_ping(self, request: HttpRequest, queryset: QuerySet[WebhookSubscriber]) -> None:
+        for subscriber in queryset:
+            webhook_test_ping(subscriber=subscriber, actor=staff_user(request.user))
+        messages.success(request, _("Test pings are on their way; see the delivery log."))
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_ManagersOnly, admin.ModelAdmin[WebhookDelivery]):
+    list_display = (
+        "created_at",
+        "event_type",
+        "subscriber",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "event_type", "subscriber")
+    list_select_related = ("subscriber",)
+    search_fields = ("event_id",)
+    actions = ("retry_now",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the selected deliveries now"))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        actor = staff_user(request.user)
+        retried = 0
+        for delivery_id in queryset.exclude(status=WebhookDeliveryStatus.DELIVERED).values_list("pk", flat=True):
+            webhook_redeliver(delivery_id=delivery_id, actor=actor)
+            retried += 1
+        message = ngettext(
+            "%(count)s delivery will be tried again now.", "%(count)s deliveries will be tried again now.", retried
+        )
+        messages.success(request, message % {"count": retried})

@@ -1,9 +1,13 @@
 """The outbox: every letter is a row written in the transaction that causes it, then sent by a worker."""
 
+from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from notifications.webhooks.transport import validate_webhook_url, webhook_secret_new
 
 
 class LetterKind(models.TextChoices):
@@ -145,3 +149,119 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+# --- Outgoing webhooks ------------------------------------------------------------------------------------------
+
+
+class WebhookEventType(models.TextChoices):
+    COMPLAINT_CREATED = "complaint.created", _("A complaint was received")
+    COMPLAINT_TRANSITIONED = "complaint.transitioned", _("A complaint's status changed")
+    OFFER_ACCEPTED = "offer.accepted", _("A customer accepted an offer")
+    CREDIT_ISSUED = "credit.issued", _("A credit or refund was issued")
+    # Sent only by "send a test ping"; no one subscribes to it.
+    PING = "ping", _("Test ping")
+
+
+# The events a subscriber may choose (an empty choice means all of them).
+SUBSCRIBABLE_EVENTS = [
+    WebhookEventType.COMPLAINT_CREATED,
+    WebhookEventType.COMPLAINT_TRANSITIONED,
+    WebhookEventType.OFFER_ACCEPTED,
+    WebhookEventType.CREDIT_ISSUED,
+]
+
+
+class WebhookSubscriber(models.Model):
+    """Another system told about what happens here: each event it wants is POSTed to ``url`` as JSON, signed
+    with ``secret`` (HMAC-SHA256, see ``notifications.webhooks.transport``)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(
+        _("URL"),
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"]), validate_webhook_url],
+        help_text=_("Where the events are POSTed: an http:// or https:// address."),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=128,
+        default=webhook_secret_new,
+        help_text=_("The receiver checks each request's signature with it."),
+    )
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        blank=True,
+        help_text=_("The events to send; none chosen means all of them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("webhook subscriber")
+        verbose_name_plural = _("webhook subscribers")
+        ordering = ["name", "id"]
+        permissions = [("manage_webhooks", _("Can manage webhook subscribers and their deliveries"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event_type: str) -> bool:
+        return not self.events or event_type in self.events
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscriber: the outbox row written in the transaction that caused the event, and the
+    log of trying to deliver it. The same event reaches a subscriber once (unique per subscriber and event)."""
+
+    subscriber = models.ForeignKey(
+        WebhookSubscriber, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscriber")
+    )
+    event_id = models.UUIDField(_("event id"))
+    event_type = models.CharField(_("event"), max_length=40, choices=WebhookEventType)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=WebhookDeliveryStatus, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    response_excerpt = models.CharField(_("response (start)"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "event_id"], name="webhook_delivery_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=WebhookDeliveryStatus.values), name="webhook_delivery_status_valid"
+            ),
+        ]
+        indexes = [
+            # The retry sweep reads the pending rows that are due.
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+            # A subscriber's delivery log, newest first.
+            models.Index(fields=["subscriber", "-created_at", "-id"], name="webhook_delivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.subscriber_id}"

@@ -5,7 +5,7 @@ import functools
 import logging
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -134,14 +134,20 @@ def letters_dispatch(*, letter_ids: Sequence[int]) -> int:
     is logged, not raised: the sweeper sends what is still queued."""
     from notifications.tasks import letters_send_task
 
-    ids = list(letter_ids)
+    return dispatch_in_chunks(letter_ids, task=letters_send_task, size=LETTER_CHUNK, what="letters")
+
+
+def dispatch_in_chunks(ids: Sequence[int], *, task: Any, size: int, what: str) -> int:
+    """Hand ``ids`` to the broker, ``size`` to a ``task`` message; returns how many messages went. A broker outage
+    is logged, not raised: the rows stay in their outbox for its sweeper. Letters and webhooks share it."""
+    ids = list(ids)
     sent = 0
-    for start in range(0, len(ids), LETTER_CHUNK):
-        chunk = ids[start : start + LETTER_CHUNK]
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
         try:
-            letters_send_task.apply_async((chunk,))
+            task.apply_async((chunk,))
         except Exception:
-            logger.warning("%s letters: broker unavailable, left for the sweeper", len(chunk), exc_info=True)
+            logger.warning("%s %s: broker unavailable, left for the sweeper", len(chunk), what, exc_info=True)
             continue
         sent += 1
     return sent
@@ -198,17 +204,29 @@ def letter_send(*, letter_id: int) -> SendResult:
     return SendResult(SendOutcome.SENT)
 
 
+def send_each(
+    ids: Sequence[int], *, send: Callable[[int], SendResult], retry_later: Callable[[int, float], object]
+) -> dict[str, int]:
+    """Send a chunk one after another with ``send`` (which claims each on its own); one to retry goes back to the
+    broker alone with ``retry_later(id, delay)``. Returns the count per outcome. Letters and webhooks share it."""
+    counts: dict[str, int] = {}
+    for item_id in ids:
+        result = send(item_id)
+        if result.outcome is SendOutcome.RETRY:
+            retry_later(item_id, result.retry_in)
+        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    return counts
+
+
 def letters_send(*, letter_ids: Sequence[int]) -> dict[str, int]:
     """Send a chunk of letters one after another, each claimed on its own (``letter_send``), so a chunk handed
     over twice, or one of its letters also handed over alone, still sends each once; a letter to retry goes back
     to the broker alone, after its backoff. Returns the count per outcome."""
-    counts: dict[str, int] = {}
-    for letter_id in letter_ids:
-        result = letter_send(letter_id=letter_id)
-        if result.outcome is SendOutcome.RETRY:
-            letter_dispatch(letter_id=letter_id, countdown=result.retry_in)
-        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-    return counts
+    return send_each(
+        letter_ids,
+        send=lambda letter_id: letter_send(letter_id=letter_id),
+        retry_later=lambda letter_id, delay: letter_dispatch(letter_id=letter_id, countdown=delay),
+    )
 
 
 def _letter_record_failure(*, letter: Letter, error: str, permanent: bool) -> SendResult:

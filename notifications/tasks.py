@@ -1,4 +1,4 @@
-"""Celery tasks for letters and replies by email: take ids, call a service, nothing else."""
+"""Celery tasks for letters, replies by email and webhooks: take ids, call a service, nothing else."""
 
 import socket
 
@@ -6,6 +6,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from notifications import imap, services
+from notifications.webhooks import services as webhooks
 
 
 @shared_task(name="notifications.tasks.letter_send_task", ignore_result=True)
@@ -41,3 +42,15 @@ def worker_heartbeat(self: Task[[], str]) -> str:
     name = f"{services.WORKER_HEARTBEAT_PREFIX}{hostname}"
     services.heartbeat_record(name=name, details={"hostname": hostname})
     return name
+
+
+@shared_task(name="notifications.tasks.webhooks_deliver_task", ignore_result=True)
+def webhooks_deliver_task(delivery_ids: list[int]) -> dict[str, int]:
+    """Deliver these webhook deliveries (each claimed on its own: a duplicate task sends nothing twice)."""
+    return webhooks.webhook_deliveries_deliver(delivery_ids=delivery_ids)
+
+
+@shared_task(name="notifications.tasks.webhooks_retry_due_task", ignore_result=True)
+def webhooks_retry_due_task() -> int:
+    """Beat runs this every minute: pending deliveries that are due (and lost tasks) go to the workers again."""
+    return webhooks.webhooks_retry_due()

@@ -60,6 +60,17 @@ def _clear_cache() -> Any:
 
 
 @pytest.fixture
+def webhook_receiver() -> Any:
+    """A webhook receiver listening on 127.0.0.1 (tests.notifications.webhook_receiver), stopped afterwards."""
+    from tests.notifications.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
 def agent_bob(db: Any) -> Any:
     from tests.factories import agent
 

@@ -151,6 +151,19 @@ def submit_complaint(**overrides: Any) -> Complaint:
     return complaint_submit(**fields)
 
 
+def assigned_complaint(
+    *, assignee: Any, order_number: str = "ORD-1", amount: Decimal = Decimal("4990.00")
+) -> Complaint:
+    """Alice's complaint about her order ``order_number``, assigned to ``assignee``."""
+    from complaints.services import complaint_assign
+
+    customer = CustomerFactory(email="alice@example.com", name="Alice Example")
+    PurchaseFactory(customer=customer, order_number=order_number, amount=amount)
+    complaint = submit_complaint(order_number=order_number)
+    complaint_assign(complaint=complaint, assignee=assignee, actor=assignee)
+    return complaint
+
+
 # --- Compensation policy and offer approvals (issue 6: offers) ---------------------------------------------------
 
 _offer_defaults = importlib.import_module("compensation.migrations.0005_offer_policy_defaults")
@@ -259,3 +272,20 @@ def declare_incident(*, actor: Any, products: list[Any], started_at: Any, ended_
     return incident_declare(
         actor=actor, product_ids=[p.pk for p in products], started_at=started_at, ended_at=ended_at, **fields
     )
+
+
+# --- Webhooks: managers subscribe other systems to events ---------------------------------------------------------
+
+_ROLE_SPECS[MANAGERS_GROUP].append(
+    {"notifications": importlib.import_module("notifications.migrations.0008_webhook_permissions").MANAGE}
+)
+
+
+def webhook_subscriber(*, url: str, events: list[str] | None = None, **kwargs: Any) -> Any:
+    """A subscriber as a manager adds it (through ``webhook_subscriber_create``)."""
+    from notifications.webhooks.services import webhook_subscriber_create
+
+    actor = kwargs.pop("actor", None) or manager("webhook-admin")
+    fields: dict[str, Any] = {"name": "Billing system"}
+    fields.update(kwargs)
+    return webhook_subscriber_create(actor=actor, url=url, events=events or [], **fields)

@@ -42,8 +42,10 @@ from compensation.permissions import can_compensate_incidents, can_manage_incide
 from compensation.policy import remedy_for_outage
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
 from customers.models import Customer, Product
-from notifications.models import Letter, LetterKind
+from notifications.models import Letter, LetterKind, WebhookEventType
 from notifications.services import letter_queue, letters_dispatch
+from notifications.webhooks import events as webhook_data
+from notifications.webhooks.services import webhook_events_publish
 
 logger = logging.getLogger(__name__)
 
@@ -516,6 +518,14 @@ def incident_batch_process(*, batch_id: int) -> int:
     )
     # Credited never falls, so a window used before owes nothing more: only a zero record can meet its twin.
     IncidentCredit.objects.bulk_create(all_credits, batch_size=500, ignore_conflicts=True)
+    # Other systems hear of each credit given (a zero record gives nothing); one subscriber query per batch.
+    webhook_events_publish(
+        events=[
+            (WebhookEventType.CREDIT_ISSUED, webhook_data.credit_issued_for_incident(credit))
+            for credit in all_credits
+            if credit.amount > 0
+        ]
+    )
     IncidentBatch.objects.filter(pk=batch.pk).update(done=True, done_at=now)
     # The run row is the meeting point of its batches: locked here, the last batch to finish sees no pending one.
     IncidentRun.objects.select_for_update().filter(pk=run.pk).update(

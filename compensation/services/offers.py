@@ -29,7 +29,9 @@ from complaints.models import Category, Complaint, ComplaintEvent
 from complaints.permissions import can_handle_complaints
 from complaints.services.core import _lock, _notify_assignee, _queue_customer_letter, _touch, staff_letter_queue
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
-from notifications.models import LetterKind
+from notifications.models import LetterKind, WebhookEventType
+from notifications.webhooks import events as webhook_data
+from notifications.webhooks.services import webhook_events_publish
 
 # How long the customer has to answer an offer.
 OFFER_VALID_FOR = timedelta(days=14)
@@ -40,6 +42,8 @@ VOUCHER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 VOUCHER_CODE_LENGTH = 12
 # Fulfilled automatically when the customer accepts; the others are done by staff with a billing reference.
 AUTO_FULFILLED_KINDS = (OfferKind.VOUCHER, OfferKind.SERVICE_CREDIT, OfferKind.FREE_PERIOD)
+# Fulfilling these issues money to the customer: other systems hear of it as ``credit.issued``.
+CREDIT_KINDS = (OfferKind.SERVICE_CREDIT, OfferKind.REFUND, OfferKind.PARTIAL_REFUND)
 EVENT_FOR_ACTION = {
     OfferAction.REQUEST_APPROVAL: ComplaintEvent.Kind.OFFER_APPROVAL_REQUESTED,
     OfferAction.APPROVE: ComplaintEvent.Kind.OFFER_APPROVED,
@@ -409,6 +413,13 @@ def _fulfil(
     _queue_customer_letter(complaint=complaint, kind=LetterKind.OFFER_FULFILLED, key=f"offer:{offer.pk}", offer=offer)
 
 
+def _credit_events(offer: CompensationOffer, complaint: Complaint) -> list[tuple[str, dict[str, Any]]]:
+    """The ``credit.issued`` event of a fulfilled offer that gave money (none for other kinds)."""
+    if offer.kind not in CREDIT_KINDS:
+        return []
+    return [(WebhookEventType.CREDIT_ISSUED, webhook_data.credit_issued_for_offer(offer, complaint))]
+
+
 @transaction.atomic
 def offer_fulfil(
     *, offer_id: int, actor: User, billing_reference: str, now: datetime | None = None
@@ -429,6 +440,7 @@ def offer_fulfil(
         raise TransitionNotAllowed(_("Only an offer the customer accepted can be fulfilled."))
     _fulfil(offer=offer, complaint=locked, actor=actor, billing_reference=billing_reference, now=now)
     _touch(locked, now, [])
+    webhook_events_publish(events=_credit_events(offer, locked))
     return offer
 
 
@@ -479,6 +491,11 @@ def _offer_decide(
     _notify_assignee(
         complaint=locked, kind=LetterKind.OFFER_DECIDED, key=f"event:{event.pk}", offer=offer, accepted=accept
     )
-    if accept and offer.kind in AUTO_FULFILLED_KINDS:
-        _fulfil(offer=offer, complaint=locked, actor=None, billing_reference="", now=now)
+    if accept:
+        webhook_events = [(str(WebhookEventType.OFFER_ACCEPTED), webhook_data.offer_accepted(offer, locked))]
+        if offer.kind in AUTO_FULFILLED_KINDS:
+            _fulfil(offer=offer, complaint=locked, actor=None, billing_reference="", now=now)
+            webhook_events += _credit_events(offer, locked)
+        # One subscriber query for both events.
+        webhook_events_publish(events=webhook_events)
     return offer

@@ -37,8 +37,10 @@ from complaints.sla import (
 from complaints.tokens import staff_url, tracking_url
 from complaints.transitions import TRANSITIONS, Action
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
-from notifications.models import LetterKind
+from notifications.models import LetterKind, WebhookEventType
 from notifications.services import letter_queue
+from notifications.webhooks import events as webhook_data
+from notifications.webhooks.services import webhook_event_publish
 
 # Used when no policy row exists for a priority (the migration creates them; an admin may delete one).
 DEFAULT_SLA_MINUTES: dict[str, tuple[int, int]] = {
@@ -429,6 +431,12 @@ def _apply_transition(
         to_status=transition.target,
         data={**event_data, **(data or {})},
         created_at=now,
+    )
+    webhook_event_publish(
+        event_type=WebhookEventType.COMPLAINT_TRANSITIONED,
+        data=webhook_data.complaint_transitioned(
+            complaint, from_status=previous, action=action, actor=actor, by_customer=event.by_customer, changed_at=now
+        ),
     )
     letter = transition.letter
     if action == Action.CLOSE and closing["customer_accepted"] is False:

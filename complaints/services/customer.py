@@ -37,8 +37,10 @@ from config.exceptions import ApplicationError, TransitionNotAllowed
 from customers.models import Customer, Language, Product
 from customers.selectors import purchase_find_for_customer
 from customers.services import customer_get_or_create_by_email, customer_normalize_email
-from notifications.models import LetterKind
+from notifications.models import LetterKind, WebhookEventType
 from notifications.services import letter_queue
+from notifications.webhooks import events as webhook_data
+from notifications.webhooks.services import webhook_event_publish
 
 
 @transaction.atomic
@@ -132,6 +134,7 @@ def complaint_submit(
     complaint_auto_assign(complaint=complaint, now=now)
     _link_to_incident(complaint=complaint, now=now)
     _queue_customer_letter(complaint=complaint, kind=LetterKind.ACKNOWLEDGEMENT, key="received")
+    webhook_event_publish(event_type=WebhookEventType.COMPLAINT_CREATED, data=webhook_data.complaint_created(complaint))
     return complaint
 
 

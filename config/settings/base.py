@@ -314,3 +314,18 @@ CELERY_BEAT_SCHEDULE["incident-runs-resume-stale"] = {
     "schedule": timedelta(minutes=1),
     "options": {"expires": 55},
 }
+
+# --- Outgoing webhooks ----------------------------------------------------------------------------------
+# Seconds to wait before each retry of a failed delivery; after the last one the delivery is given up (failed).
+WEBHOOK_RETRY_DELAYS: list[float] = env.list(
+    "WEBHOOK_RETRY_DELAYS", cast=float, default=[60, 300, 1800, 7200, 21600, 43200, 86400]
+)
+# A receiver that has not answered in this many seconds has failed the attempt.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Subscribers on private, loopback or link-local addresses (the internal network) are refused unless this is set.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
+    "task": "notifications.tasks.webhooks_retry_due_task",
+    "schedule": timedelta(minutes=1),
+    "options": {"expires": 55},
+}

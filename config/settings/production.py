@@ -10,3 +10,5 @@ CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Webhooks never reach the internal network from production, whatever the environment says.
+WEBHOOK_ALLOW_PRIVATE_URLS = False

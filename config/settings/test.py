@@ -24,3 +24,5 @@ PUBLIC_BASE_URL = "http://testserver"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
 # Tests look at the counts right after changing complaints; one test covers the cache explicitly.
 QUEUE_COUNTS_CACHE_SECONDS = 0
+# The tests' webhook receivers listen on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)

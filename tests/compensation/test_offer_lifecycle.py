@@ -24,21 +24,16 @@ from compensation.services import (
 )
 from compensation.services.offers import VOUCHER_ALPHABET, VOUCHER_CODE_LENGTH
 from complaints.models import Complaint, ComplaintEvent
-from complaints.services import complaint_assign
 from config.exceptions import ApplicationError, PermissionRefused, TransitionNotAllowed
 from notifications.models import Letter, LetterKind
-from tests.factories import CustomerFactory, PurchaseFactory, submit_complaint
+from tests.factories import CustomerFactory, PurchaseFactory, assigned_complaint, submit_complaint
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def complaint(agent_bob: Any) -> Complaint:
-    customer = CustomerFactory(email="alice@example.com", name="Alice Example")
-    PurchaseFactory(customer=customer, order_number="ORD-1", amount=Decimal("4990.00"))
-    complaint = submit_complaint(order_number="ORD-1")
-    complaint_assign(complaint=complaint, assignee=agent_bob, actor=agent_bob)
-    return complaint
+    return assigned_complaint(assignee=agent_bob)
 
 
 def _propose(complaint: Complaint, actor: Any, **fields: Any) -> CompensationOffer:

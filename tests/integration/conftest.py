@@ -31,6 +31,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 # Two checkouts testing side by side on one Redis give each its own broker database.
 BROKER_REDIS_DB = int(os.environ.get("AMENDS_TEST_BROKER_DB", "15"))
 WORKER_READY_TIMEOUT = 60.0
+# The worker's WEBHOOK_RETRY_DELAYS (seconds): four quick retries.
+WORKER_WEBHOOK_RETRY_DELAYS = "0.3,0.3,0.3,0.3"
 
 
 def free_port() -> int:
@@ -221,6 +223,8 @@ def _celery_worker_session(
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink_server.port}",
         "EMAIL_TIMEOUT": "5",
         "PYTHONUNBUFFERED": "1",
+        # Webhook retries after a fraction of a second instead of minutes, so a retried delivery is seen in a test.
+        "WEBHOOK_RETRY_DELAYS": WORKER_WEBHOOK_RETRY_DELAYS,
     }
     log_path = tmp_path_factory.mktemp("celery-worker") / "worker.log"
     command = [

@@ -259,3 +259,33 @@ def declare_incident(*, actor: Any, products: list[Any], started_at: Any, ended_
     return incident_declare(
         actor=actor, product_ids=[p.pk for p in products], started_at=started_at, ended_at=ended_at, **fields
     )
+
+
+# --- Reports ------------------------------------------------------------------------------------------------------
+
+# The period of the reports' tests: March 2026 (31 days, so grouped by day).
+REPORT_PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+
+
+def complaints_received_at(
+    when: Any, count: int, *, category: str = Category.DEFECT, tag: str = "c"
+) -> list[Complaint]:
+    """``count`` complaints submitted at ``when`` (each from its own customer)."""
+    import time_machine
+
+    with time_machine.travel(when, tick=False):
+        return [
+            submit_complaint(email=f"{tag}{index}-{when:%m%d%H%M}@example.com", category=category)
+            for index in range(count)
+        ]
+
+
+def volume_history() -> list[Complaint]:
+    """In March 2026: 3 faulty products on the 10th, 2 deliveries on the 20th; 1 more in February, outside it."""
+    from datetime import UTC, datetime
+
+    return [
+        *complaints_received_at(datetime(2026, 3, 10, 9, tzinfo=UTC), 3, category=Category.DEFECT, tag="defect"),
+        *complaints_received_at(datetime(2026, 3, 20, 15, tzinfo=UTC), 2, category=Category.DELIVERY, tag="delivery"),
+        *complaints_received_at(datetime(2026, 2, 15, 12, tzinfo=UTC), 1, category=Category.DEFECT, tag="early"),
+    ]

@@ -1,6 +1,7 @@
 """factory_boy factories. Complaints are built through the services, the way customers make them."""
 
 import importlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -8,6 +9,8 @@ from typing import Any, cast
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from complaints.models import Category, Complaint
 from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
@@ -278,6 +281,27 @@ def complaints_received_at(
             submit_complaint(email=f"{tag}{index}-{when:%m%d%H%M}@example.com", category=category)
             for index in range(count)
         ]
+
+
+def assert_bounded_queries(fetch_received: Callable[[], int], *, limit: int, assert_max_num_queries: Any) -> None:
+    """``fetch_received`` (a page or API call returning the number of complaints it shows for March 2026) runs at
+    most ``limit`` queries with 5 and with 50 complaints received in the month."""
+    from datetime import UTC, datetime
+
+    total = 0
+    for batch, count in enumerate((5, 45)):
+        complaints_received_at(datetime(2026, 3, 12 + batch, 10, tzinfo=UTC), count, tag=f"b{batch}-")
+        total += count
+        with assert_max_num_queries(limit):
+            received = fetch_received()
+        assert received == total
+
+
+def api_client_for(user: Any) -> APIClient:
+    """An API client signed in with a token of ``user``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
 
 
 def volume_history() -> list[Complaint]:

@@ -81,7 +81,7 @@ def _cell_value(value: Any) -> Any:
 
 def _sheet_name(title: str, taken: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of ``[]:*?/\\``, unique regardless of case."""
-    base = SHEET_NAME_FORBIDDEN.sub(" ", title).strip(" '") or "Sheet"
+    base = " ".join(SHEET_NAME_FORBIDDEN.sub(" ", title).split()).strip("'") or "Sheet"
     name = base[:SHEET_NAME_LENGTH]
     number = 2
     while name.lower() in taken:

@@ -10,7 +10,7 @@
     return;
   }
   var Chart = window.Chart;
-  var printing = document.body.hasAttribute("data-print");
+  var printing = document.body.classList.contains("report-print");
   var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var locale = document.documentElement.lang || undefined;
   // Enough contrast on white, and told apart without colour by the order in the legend and the table.
@@ -30,7 +30,8 @@
         percent: series.percent,
         backgroundColor: pie ? spec.labels.map(function (_label, at) { return colour(at); }) : colour(index),
         borderColor: pie ? "#fff" : colour(index),
-        borderWidth: pie ? 1 : 2,
+        // A slice of nothing drawn with a border would show as a white wedge.
+        borderWidth: pie ? series.data.map(function (value) { return value ? 1 : 0; }) : 2,
         fill: false,
         tension: 0.2,
       };

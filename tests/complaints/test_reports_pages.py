@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from complaints.reports.registry import REPORTS
-from tests.factories import REPORT_PERIOD, complaints_received_at, volume_history
+from tests.factories import REPORT_PERIOD, assert_bounded_queries, complaints_received_at, volume_history
 
 URL = "/reports/volume/"
 
@@ -213,10 +213,12 @@ def test_the_print_version_has_the_tables_without_forms_or_navigation(carol_clie
     assert "format=csv" not in html
     assert figure(html, "received") == "5"
     assert ["Faulty product", "3", "60.0%"] in table_rows(html, "by_category")
-    period = html_lib.unescape(re.search(r'data-testid="print-period">(.*?)</p>', html, re.S).group(1))
-    assert "From March 1, 2026 to March 31, 2026." in " ".join(period.split())
-    assert "By day." in period
-    assert "Generated on" in period
+    found = re.search(r'data-testid="print-period">(.*?)</p>', html, re.S)
+    assert found
+    period = html_lib.unescape(found.group(1))
+    assert re.fullmatch(
+        r"From March 1, 2026 to March 31, 2026 · By day · Generated on .+ at \d\d:\d\d UTC", " ".join(period.split())
+    )
 
 
 # --- cost ---------------------------------------------------------------------------------------------------
@@ -229,9 +231,9 @@ REPORT_PAGE_MAX_QUERIES = 9
 def test_the_page_costs_the_same_few_queries_for_few_or_many_complaints(
     carol_client: Client, django_assert_max_num_queries: Any
 ) -> None:
-    when = datetime(2026, 3, 12, 10, tzinfo=UTC)
-    for batch, count in enumerate((5, 45)):
-        complaints_received_at(when + timedelta(days=batch), count, tag=f"b{batch}-")
-        with django_assert_max_num_queries(REPORT_PAGE_MAX_QUERIES):
-            response = carol_client.get(URL, REPORT_PERIOD)
-        assert figure(response.content.decode(), "received") == str(5 + 45 * batch)
+    def received() -> int:
+        return int(figure(carol_client.get(URL, REPORT_PERIOD).content.decode(), "received"))
+
+    assert_bounded_queries(
+        received, limit=REPORT_PAGE_MAX_QUERIES, assert_max_num_queries=django_assert_max_num_queries
+    )

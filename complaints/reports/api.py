@@ -22,6 +22,13 @@ from complaints.reports.registry import REPORTS, report_build
 PLAIN_VALUE_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "string", "nullable": True}, {"type": "number"}]}
 
 
+# Every reports endpoint: managers only.
+REFUSALS = {
+    401: OpenApiResponse(description="Not signed in: send a token or a session cookie."),
+    403: OpenApiResponse(description="Signed in, but only managers read reports."),
+}
+
+
 class CanViewReports(permissions.BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         return can_view_reports(request.user)
@@ -120,7 +127,7 @@ class ReportListApi(APIView):
     permission_classes = [CanViewReports]
     pagination_class = None
 
-    @extend_schema(responses={200: ReportSummarySerializer(many=True)})
+    @extend_schema(responses={200: ReportSummarySerializer(many=True), **REFUSALS})
     def get(self, request: Request) -> Response:
         summaries = [{"slug": spec.slug, "title": str(spec.title)} for spec in REPORTS.values()]
         return Response(ReportSummarySerializer(summaries, many=True).data)
@@ -139,13 +146,14 @@ class ReportDetailApi(APIView):
             OpenApiParameter(
                 "group",
                 str,
-                enum=list(get_args(Grouping)),
-                description="Buckets of the tables over time (by the period's length when left out).",
+                enum=["", *get_args(Grouping)],
+                description="Buckets of the tables over time (empty or left out: by the period's length).",
             ),
         ],
         responses={
             200: ReportSerializer,
             400: OpenApiResponse(PeriodErrorSerializer, description="The period was refused."),
+            **REFUSALS,
             404: OpenApiResponse(description="No report has this slug."),
         },
     )

@@ -110,9 +110,9 @@ def _write_row(sheet: Worksheet, values: list[Any], kinds: list[ValueKind | None
 
 def _summary_sheet(sheet: Worksheet, report: Report, generated_at: datetime, sheet_names: list[str]) -> None:
     period = report.period
-    sheet.append([report.title])
+    sheet.append([str(report.title)])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([report.description])
+    sheet.append([str(report.description)])
     sheet.append([])
     _write_row(sheet, [_("First day"), period.date_from], [None, "date"])
     _write_row(sheet, [_("Last day"), period.date_to], [None, "date"])

@@ -158,7 +158,7 @@ def test_the_schema_describes_the_reports() -> None:
         "additionalProperties": {"anyOf": [{"type": "string", "nullable": True}, {"type": "number"}]},
     }
     responses = schema["paths"]["/api/v1/reports/{slug}/"]["get"]["responses"]
-    assert set(responses) >= {"200", "400", "404"}
+    assert set(responses) >= {"200", "400", "401", "403", "404"}
 
 
 # Token, user, permissions (2); the volume report's own five queries.

@@ -9,7 +9,7 @@ COMPLAINTS ?= 100000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/amends_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run test lint typecheck pytest bench messages install install-dev clean
+.PHONY: run test lint typecheck pytest bench messages vendor install install-dev clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,16 @@ bench: $(VENV)/.dev
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l en -l ru --ignore=.venv --ignore=var --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
+
+## vendor: refresh the committed browser libraries (static/vendor/README.md) from the npm registry.
+CHARTJS_VERSION ?= 4.6.1
+vendor:
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp" && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null && tar xzf chart.js-$(CHARTJS_VERSION).tgz && \
+	mkdir -p "$(CURDIR)/static/vendor/chartjs" && \
+	sed '/^\/\/# sourceMappingURL=/d' package/dist/chart.umd.min.js > "$(CURDIR)/static/vendor/chartjs/chart.umd.min.js" && \
+	cp package/LICENSE.md "$(CURDIR)/static/vendor/chartjs/LICENSE.md"
+	@echo "Chart.js $(CHARTJS_VERSION) is in static/vendor/chartjs/"
 
 clean:
 	rm -rf var/broker var/cache var/mail var/celerybeat-schedule*

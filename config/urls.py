@@ -12,6 +12,7 @@ urlpatterns = [
     # Unmatched mail, the operations page and the promise health page.
     path("dashboard/", include("notifications.urls")),
     path("dashboard/incidents/", include("compensation.dashboard_urls")),
+    path("reports/", include("complaints.reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("compensation.api_urls")),
     path("api/v1/", include("customers.api_urls")),
     path("api/v1/", include("notifications.api_urls")),
+    path("api/v1/", include("complaints.reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

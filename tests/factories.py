@@ -1,6 +1,7 @@
 """factory_boy factories. Complaints are built through the services, the way customers make them."""
 
 import importlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -8,6 +9,8 @@ from typing import Any, cast
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from complaints.models import Category, Complaint
 from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
@@ -289,3 +292,54 @@ def webhook_subscriber(*, url: str, events: list[str] | None = None, **kwargs: A
     fields: dict[str, Any] = {"name": "Billing system"}
     fields.update(kwargs)
     return webhook_subscriber_create(actor=actor, url=url, events=events or [], **fields)
+
+
+# --- Reports ------------------------------------------------------------------------------------------------------
+
+# The period of the reports' tests: March 2026 (31 days, so grouped by day).
+REPORT_PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+
+
+def complaints_received_at(
+    when: Any, count: int, *, category: str = Category.DEFECT, tag: str = "c"
+) -> list[Complaint]:
+    """``count`` complaints submitted at ``when`` (each from its own customer)."""
+    import time_machine
+
+    with time_machine.travel(when, tick=False):
+        return [
+            submit_complaint(email=f"{tag}{index}-{when:%m%d%H%M}@example.com", category=category)
+            for index in range(count)
+        ]
+
+
+def assert_bounded_queries(fetch_received: Callable[[], int], *, limit: int, assert_max_num_queries: Any) -> None:
+    """``fetch_received`` (a page or API call returning the number of complaints it shows for March 2026) runs at
+    most ``limit`` queries with 5 and with 50 complaints received in the month."""
+    from datetime import UTC, datetime
+
+    total = 0
+    for batch, count in enumerate((5, 45)):
+        complaints_received_at(datetime(2026, 3, 12 + batch, 10, tzinfo=UTC), count, tag=f"b{batch}-")
+        total += count
+        with assert_max_num_queries(limit):
+            received = fetch_received()
+        assert received == total
+
+
+def api_client_for(user: Any) -> APIClient:
+    """An API client signed in with a token of ``user``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def volume_history() -> list[Complaint]:
+    """In March 2026: 3 faulty products on the 10th, 2 deliveries on the 20th; 1 more in February, outside it."""
+    from datetime import UTC, datetime
+
+    return [
+        *complaints_received_at(datetime(2026, 3, 10, 9, tzinfo=UTC), 3, category=Category.DEFECT, tag="defect"),
+        *complaints_received_at(datetime(2026, 3, 20, 15, tzinfo=UTC), 2, category=Category.DELIVERY, tag="delivery"),
+        *complaints_received_at(datetime(2026, 2, 15, 12, tzinfo=UTC), 1, category=Category.DEFECT, tag="early"),
+    ]

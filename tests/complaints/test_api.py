@@ -4,13 +4,13 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints.models import Complaint, ComplaintEvent, Status
 from complaints.services import complaint_note_add, complaint_reply, complaint_transition
 from complaints.transitions import Action
 from notifications.models import Letter
+from tests.factories import api_client_for as _client_for
 from tests.factories import submit_complaint
 
 LIST = "/api/v1/complaints/"
@@ -25,12 +25,6 @@ SUBMISSION: dict[str, str] = {
 
 def _detail(reference: str) -> str:
     return f"{LIST}{reference}/"
-
-
-def _client_for(user: Any) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ class FigureSerializer(serializers.Serializer[Any]):
     value = PlainValueField()
     kind = ValueKindField()
     note = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField(allow_blank=True, help_text="For money: the currency of the value.")
 
 
 class ColumnSerializer(serializers.Serializer[Any]):

@@ -82,6 +82,8 @@ class Figure:
     value: Any
     kind: ValueKind = "count"
     note: str = ""
+    # For money: the currency of ``value`` (empty: the site's default currency).
+    currency: str = ""
 
 
 @dataclass

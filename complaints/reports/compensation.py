@@ -128,6 +128,7 @@ def report_compensation(*, period: Period, now: datetime) -> Report:
             _("Granted on complaints, %(currency)s") % {"currency": row["currency"]},
             row["amount"],
             kind="money",
+            currency=row["currency"],
         )
         for row in per_complaint_rows
     ]
@@ -140,6 +141,7 @@ def report_compensation(*, period: Period, now: datetime) -> Report:
             _("Credited for incidents, %(currency)s") % {"currency": currency},
             amount,
             kind="money",
+            currency=currency,
         )
         for currency, amount in sorted(incident_totals.items())
     ]

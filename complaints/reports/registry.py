@@ -50,12 +50,13 @@ def report_build(*, slug: str, period: Period, now: datetime) -> Report:
     inside a caller's transaction, that one); ``KeyError`` for an unknown slug."""
     spec = REPORTS[slug]
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 if outermost:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [REPORT_WORK_MEM])
                 # Compiling the aggregates costs more than running them here (over a second on the retention query).
-                cursor.execute("SET LOCAL jit = off")
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [REPORT_WORK_MEM]
+                )
         return spec.build(period=period, now=now)

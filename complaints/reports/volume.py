@@ -102,7 +102,7 @@ def report_volume(*, period: Period, now: datetime) -> Report:
         period=period,
         figures=[
             Figure("received", _("Received in the period"), total),
-            Figure("per_day", _("Per day on average"), round(total / period.days, 1), kind="decimal"),
+            Figure("per_day", _("Per day on average"), round(total / period.days, 2), kind="decimal"),
             Figure("backlog", _("Open now"), backlog["total"]),
         ],
         tables=[

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import formats
 
 from compensation.money import minor_unit_digits
-from complaints.reports.base import Column, Table
+from complaints.reports.base import Column, Figure, Table
 
 register = template.Library()
 
@@ -44,9 +44,9 @@ def format_value(value: Any, kind: str, currency: str = "") -> str:
 
 
 @register.filter
-def report_value(value: Any, kind: str) -> str:
-    """A headline figure: ``{{ figure.value|report_value:figure.kind }}``."""
-    return format_value(value, kind)
+def report_figure(figure: Figure) -> str:
+    """A headline figure: ``{{ figure|report_figure }}`` (money in the figure's own currency)."""
+    return format_value(figure.value, figure.kind, figure.currency)
 
 
 @register.filter

@@ -39,6 +39,8 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -51,18 +53,24 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Max, Min
+from django.utils import timezone
 from psycopg2 import sql
 from rest_framework.authtoken.models import Token
 
 from complaints.benchmarks import delivery
 from complaints.benchmarks.seeding import bench_seed
 from complaints.models import OPEN_STATUSES, Category, Complaint, DesiredResolution, Priority, Status
-from complaints.permissions import AGENTS_GROUP
+from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP
 from complaints.queue import Sort, cursor_encode
+from complaints.reports.registry import REPORTS
 from customers.models import Customer, Product
 
 HOST = "127.0.0.1"
 BENCH_USERNAME = "bench-staff"
+BENCH_MANAGER = "bench-manager"
+# Timed requests of each report workload: the default period, then a year.
+REPORT_REQUESTS = 40
+REPORT_YEAR_REQUESTS = 10
 REQUEST_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 60.0
 REFERENCE_SAMPLE = 1000
@@ -246,6 +254,9 @@ class Workload:
     prepare: Callable[[WorkerState], None]
     # One timed request: returns the timed response or raises BenchError.
     run: Callable[[WorkerState, int], Response]
+    # At most this many timed requests, from this many threads (the run's own numbers when None).
+    requests: int | None = None
+    concurrency: int | None = None
 
 
 def _nearest_rank(values: list[float], pct: float) -> float | None:
@@ -370,10 +381,19 @@ class Bench:
     """The workloads of one benchmark run, sharing the staff login, API token and reference sample."""
 
     def __init__(
-        self, *, port: int, password: str, token: str, references: list[str], run_id: str, targets: QueueTargets
+        self,
+        *,
+        port: int,
+        password: str,
+        token: str,
+        references: list[str],
+        run_id: str,
+        targets: QueueTargets,
+        manager_password: str = "",
     ) -> None:
         self.port = port
         self.password = password
+        self.manager_password = manager_password
         self.token = token
         self.references = references
         self.run_id = run_id
@@ -401,7 +421,37 @@ class Bench:
             Workload("b5", "(b5) staff queue, full-text search", self._login, self._queue_search),
             Workload("c", "(c) complaint page (staff)", self._login, self._detail),
             Workload("d", "(d) API list (token)", self._no_prepare, self._api_list),
+            *self._report_workloads(),
         ]
+
+    def _report_workloads(self) -> list[Workload]:
+        """Each managers' report, opened one at a time (its server time alone): for the last 30 days (the page's
+        default) as ``r-<slug>``, and for the last 365 days as ``y-<slug>``."""
+        workloads = []
+        for days, prefix, requests in ((30, "r", REPORT_REQUESTS), (365, "y", REPORT_YEAR_REQUESTS)):
+            for slug in REPORTS:
+                workloads.append(
+                    Workload(
+                        f"{prefix}-{slug}",
+                        f"({prefix}) report {slug}, {days} days",
+                        self._login_manager,
+                        partial(self._report, slug=slug, days=days),
+                        requests=requests,
+                        concurrency=1,
+                    )
+                )
+        return workloads
+
+    def _login_manager(self, state: WorkerState) -> None:
+        _login(state.client, BENCH_MANAGER, self.manager_password)
+
+    def _report(self, state: WorkerState, index: int, *, slug: str, days: int) -> Response:
+        today = timezone.localdate()
+        period = {"date_from": (today - timedelta(days=days - 1)).isoformat(), "date_to": today.isoformat()}
+        page = _expect(state.client.get(f"/reports/{slug}/?{urllib.parse.urlencode(period)}"), 200)
+        if 'data-testid="report-figures"' not in page.text:
+            raise BenchError(f"the {slug} report shows no figures")
+        return page
 
     def _no_prepare(self, state: WorkerState) -> None:
         return None
@@ -624,6 +674,18 @@ def _bench_user() -> tuple[str, str]:
     return password, str(token.key)
 
 
+def _bench_manager() -> str:
+    """The manager the report workloads log in as: a fresh password each run."""
+    user, _ = get_user_model().objects.get_or_create(
+        username=BENCH_MANAGER, defaults={"first_name": "Bench", "last_name": "Manager", "is_staff": True}
+    )
+    password = secrets.token_urlsafe(16)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=MANAGERS_GROUP))
+    return password
+
+
 def _reference_sample(count: int) -> list[str]:
     """Up to ``count`` references of existing complaints, chosen at random without a full-table sort."""
     bounds = Complaint.objects.aggregate(low=Min("id"), high=Max("id"))
@@ -747,6 +809,7 @@ def benchmark_run(
         out(f"The database already holds {have:,} complaints; no seeding needed.")
     complaints = Complaint.objects.count()
     password, token = _bench_user()
+    manager_password = _bench_manager()
     references = _reference_sample(REFERENCE_SAMPLE)
     if not references:
         raise CommandError("No complaints to read: seeding failed?")
@@ -769,7 +832,15 @@ def benchmark_run(
     port = _free_port()
     log_path = bench_dir / "gunicorn.log"
     run_id = time.strftime("%y%m%d%H%M%S") + secrets.token_hex(2)
-    bench = Bench(port=port, password=password, token=token, references=references, run_id=run_id, targets=targets)
+    bench = Bench(
+        port=port,
+        password=password,
+        token=token,
+        references=references,
+        run_id=run_id,
+        targets=targets,
+        manager_password=manager_password,
+    )
     requests, concurrency = int(requests), int(concurrency)
     shape = f"{workers} sync workers" if worker_class == "sync" else f"{workers} workers x {threads} threads"
     out(f"Starting gunicorn on {HOST}:{port} ({shape}); log: {log_path}")
@@ -784,9 +855,11 @@ def benchmark_run(
             for workload in bench.workloads():
                 if only and workload.key not in only:
                     continue
-                out(f"{workload.title}: warming up, then {requests:,} requests from {concurrency} threads...")
-                _run_workload(workload, port=port, requests=concurrency * 2, concurrency=concurrency)
-                result = _run_workload(workload, port=port, requests=requests, concurrency=concurrency)
+                count = min(requests, workload.requests or requests)
+                threads_used = workload.concurrency or concurrency
+                out(f"{workload.title}: warming up, then {count:,} requests from {threads_used} threads...")
+                _run_workload(workload, port=port, requests=threads_used * 2, concurrency=threads_used)
+                result = _run_workload(workload, port=port, requests=count, concurrency=threads_used)
                 if result.errors and all("no ?after= link" in e for e in result.errors):
                     result.skipped = "the queue page shows no ?after= link (fewer than one page of open complaints?)"
                 elif result.errors and all(f"fewer than {DEEP_PAGE:,} pages" in e for e in result.errors):
@@ -811,7 +884,8 @@ def benchmark_run(
         out(f"Seeding took {seed_seconds:,.1f} s.")
     out(
         f"Server: gunicorn, {shape}; client: {concurrency} "
-        f"threads on the same machine ({os.cpu_count()} CPUs); {requests:,} timed requests per workload."
+        f"threads on the same machine ({os.cpu_count()} CPUs); {requests:,} timed requests per workload, but the"
+        f" reports: {REPORT_REQUESTS} (r, last 30 days) and {REPORT_YEAR_REQUESTS} (y, last 365 days) from one thread."
     )
     out(f"Load average (1 min) when the measurements started: {load_before:.2f}; when they ended: {load_after:.2f}.")
     out("(a) counts complete submissions per second (form GET + POST); its latencies are of the POST alone.")

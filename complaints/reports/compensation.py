@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from compensation.models import CompensationOffer, IncidentCredit, OfferKind, OfferStatus
 from compensation.money import round_money
@@ -204,7 +205,12 @@ def report_compensation(*, period: Period, now: datetime) -> Report:
                     Column("per_decided", _("Per complaint resolved or declined"), "money"),
                 ],
                 rows=per_complaint_rows,
-                note=_("%(count)s complaints were resolved or declined in the period.") % {"count": decided_total},
+                note=ngettext(
+                    "%(count)s complaint was resolved or declined in the period.",
+                    "%(count)s complaints were resolved or declined in the period.",
+                    decided_total,
+                )
+                % {"count": decided_total},
             ),
             Table(
                 key="offers",

@@ -119,7 +119,7 @@ def report_times(*, period: Period, now: datetime) -> Report:
             ),
             Figure(
                 "resolution_p90",
-                _("Resolution, 90% within working hours"),
+                _("Resolution, 90th percentile, working hours"),
                 by_step[resolution_label]["p90_working"],
                 kind="hours",
             ),

@@ -259,3 +259,10 @@ def declare_incident(*, actor: Any, products: list[Any], started_at: Any, ended_
     return incident_declare(
         actor=actor, product_ids=[p.pk for p in products], started_at=started_at, ended_at=ended_at, **fields
     )
+
+
+# --- Managers add customers through the API --------------------------------------------------------------------
+
+_ROLE_SPECS[MANAGERS_GROUP].append(
+    {"customers": importlib.import_module("customers.migrations.0002_managers_add_customers").ADD_CUSTOMER}
+)

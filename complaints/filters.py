@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Complaint, Priority, Status
-from config.filters import IdFilter, StrictFilterSet
+from config.filters import DateTimeFilter, IdFilter, StrictFilterSet
 from notifications.models import Letter, LetterKind, LetterStatus
 
 NO_ASSIGNEE = "none"
@@ -22,8 +22,8 @@ class ComplaintFilter(StrictFilterSet):
     )
     product = django_filters.CharFilter(field_name="product__code", help_text=_("The product's code."))
     customer_email = django_filters.CharFilter(field_name="customer__email", lookup_expr="iexact")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = DateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = DateTimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = Complaint

@@ -53,7 +53,7 @@ class StandardPagination(CursorPagination):
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
             raise self._invalid() from None
-        if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
+        if cursor is not None and "\x00" in str(cursor.position or ""):
             raise self._invalid()
         return cursor
 

@@ -15,7 +15,6 @@ from config.api import OrderingBackend, StandardPagination
 # queryset (a selector's, with its joins, so a page costs the same few queries at any size). A comment, not a
 # docstring: the schema would show it as every subclass's description.
 class ListApi(GenericAPIView[Any]):
-
     filter_backends = [DjangoFilterBackend, OrderingBackend]
     pagination_class = StandardPagination
     ordering: tuple[str, ...] = ("-id",)

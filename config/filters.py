@@ -1,8 +1,10 @@
 """Filters shared by the API's filtersets."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
@@ -36,3 +38,21 @@ class StrictFilterSet(django_filters.FilterSet):  # type: ignore[misc]
                     self.form.add_error(name, gettext("Enter a valid value."))
                 valid = False
         return valid
+
+
+class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):  # type: ignore[misc]
+    def to_python(self, value: Any) -> datetime | None:
+        parsed: datetime | None = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            # PostgreSQL refuses offsets beyond ±15:59 that Python accepts (up to ±23:59): compare in UTC.
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):  # type: ignore[misc]
+    """An ISO 8601 date and time (``2026-12-08T09:30:00+03:00``); one without an offset is in UTC."""
+
+    field_class = _UtcDateTimeField

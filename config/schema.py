@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     "403": "Signed in, but your role may not do this.",
     "404": "Not found.",
     "409": "Refused: the current state does not allow this.",
+    "415": "The body is not in a media type this operation reads.",
     "429": "Too many requests; try again later.",
 }
 
@@ -31,6 +32,8 @@ class AmendsAutoSchema(AutoSchema):
         has_query = any(parameter.get("in") == "query" for parameter in self._get_parameters())
         if self.method in _WRITE_METHODS or has_query:
             codes.append("400")
+        if self._get_request_body() is not None:
+            codes.append("415")
         public = all(isinstance(p, permissions.AllowAny) for p in view.get_permissions())
         if not public:
             codes += ["401", "403"]

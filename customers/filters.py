@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from config.filters import IdFilter, StrictFilterSet
+from config.filters import DateTimeFilter, IdFilter, StrictFilterSet
 from customers.models import Customer, Product, Purchase
 
 
@@ -12,8 +12,8 @@ class CustomerFilter(StrictFilterSet):
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact", help_text=_("Exactly this email."))
     external_id = django_filters.CharFilter(field_name="external_id", help_text=_("The id in the CRM."))
     q = django_filters.CharFilter(method="search", help_text=_("Part of the name or the email."))
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Customer

@@ -79,9 +79,9 @@ def _keep_the_test_transaction() -> Any:
 
 @pytest.fixture
 def seeded(agent_bob: Any, lead_tess: Any, manager_carol: Any) -> Seeded:
-    product = ProductFactory(code="kettle-2000", price=Decimal("2990.00"))
+    product: Any = ProductFactory(code="kettle-2000", price=Decimal("2990.00"))
     complaint = submit_complaint(order_number="", product_code="")
-    purchase = PurchaseFactory(customer=complaint.customer, product=product)
+    purchase: Any = PurchaseFactory(customer=complaint.customer, product=product)
     submit_complaint(description="The lid of the kettle broke as well.")
     complaint_reply(complaint=complaint, author=agent_bob, body="We are sorry; a new kettle is on its way.")
     note = complaint_files_add(
@@ -92,7 +92,7 @@ def seeded(agent_bob: Any, lead_tess: Any, manager_carol: Any) -> Seeded:
     )
     now = timezone.now()
     incident = declare_incident(actor=manager_carol, products=[product], started_at=now - timedelta(hours=3))
-    headers = {"anonymous": {}}
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for role, user in (("agent", agent_bob), ("lead", lead_tess), ("manager", manager_carol)):
         headers[role] = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
     return Seeded(

@@ -85,8 +85,9 @@ class ComplaintAttachmentsApi(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+        body = request.data.get("body", "") if isinstance(request.data, dict) else ""
         serializer = AttachmentUploadSerializer(
-            data={"attachments": request.FILES.getlist("attachments"), "body": request.data.get("body", "")}
+            data={"attachments": request.FILES.getlist("attachments"), "body": body}
         )
         serializer.is_valid(raise_exception=True)
         note = services.complaint_files_add(

@@ -32,7 +32,7 @@ class AmendsAutoSchema(AutoSchema):
         has_query = any(parameter.get("in") == "query" for parameter in self._get_parameters())
         if self.method in _WRITE_METHODS or has_query:
             codes.append("400")
-        if self._get_request_body() is not None:
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             codes.append("415")
         public = all(isinstance(p, permissions.AllowAny) for p in view.get_permissions())
         if not public:

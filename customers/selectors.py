@@ -1,6 +1,8 @@
 """Reads for customers."""
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,8 @@ from complaints.permissions import UserLike
 from config.exceptions import PermissionRefused
 from customers.models import Customer, Product, Purchase
 from customers.permissions import can_view_customers
+
+M = TypeVar("M", bound=Model)
 
 
 def purchase_find_for_customer(*, customer: Customer, order_number: str) -> Purchase | None:
@@ -45,13 +49,16 @@ def customer_list(*, user: UserLike) -> QuerySet[Customer]:
     return Customer.objects.all()
 
 
+def _found(record: M | None) -> M:
+    if record is None:
+        raise Http404
+    return record
+
+
 def customer_get(*, user: UserLike, customer_id: int) -> Customer:
     """One customer, for staff. 404 when unknown."""
     _require_staff(user)
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404
-    return customer
+    return _found(Customer.objects.filter(pk=customer_id).first())
 
 
 def product_catalogue(*, user: UserLike) -> QuerySet[Product]:
@@ -63,10 +70,7 @@ def product_catalogue(*, user: UserLike) -> QuerySet[Product]:
 def product_get(*, user: UserLike, code: str) -> Product:
     """The product with this code, for staff. 404 when unknown."""
     _require_staff(user)
-    product = Product.objects.filter(code=code).first()
-    if product is None:
-        raise Http404
-    return product
+    return _found(Product.objects.filter(code=code).first())
 
 
 def purchase_list(*, user: UserLike, customer_id: int | None = None) -> QuerySet[Purchase]:
@@ -81,7 +85,4 @@ def purchase_list(*, user: UserLike, customer_id: int | None = None) -> QuerySet
 
 def purchase_get(*, user: UserLike, purchase_id: int) -> Purchase:
     """One purchase with its customer and product, for staff. 404 when unknown."""
-    purchase = purchase_list(user=user).filter(pk=purchase_id).first()
-    if purchase is None:
-        raise Http404
-    return purchase
+    return _found(purchase_list(user=user).filter(pk=purchase_id).first())

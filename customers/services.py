@@ -336,20 +336,6 @@ def purchases_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> Im
 
 # --- One record at a time: the API's creates and changes ------------------------------------------------------
 
-CUSTOMER_EDITABLE = ("email", "name", "phone", "language", "external_id")
-PRODUCT_EDITABLE = ("name", "kind", "price", "currency", "warranty_days", "is_active")
-PURCHASE_EDITABLE = (
-    "customer_id",
-    "product_id",
-    "order_number",
-    "purchased_on",
-    "amount",
-    "currency",
-    "service_start",
-    "service_end",
-    "external_id",
-)
-
 
 def _unique_or_refuse(obj: models.Model, field: str, message: str | Promise) -> None:
     value = getattr(obj, field)
@@ -414,9 +400,9 @@ def customer_create(
 
 
 def customer_update(*, customer: Customer, changes: Mapping[str, Any]) -> Customer:
-    """Change some of a customer's ``CUSTOMER_EDITABLE`` fields (the same checks as ``customer_create``). Nothing
+    """Change some of a customer's ``CUSTOMER_FIELDS`` fields (the same checks as ``customer_create``). Nothing
     is written when nothing changes."""
-    changed = _changes_apply(customer, _customer_values(changes), CUSTOMER_EDITABLE)
+    changed = _changes_apply(customer, _customer_values(changes), CUSTOMER_FIELDS)
     if not changed:
         return customer
     return _record_save(customer, unique=_customer_unique(), fields=changed)
@@ -451,11 +437,11 @@ def product_create(
 
 
 def product_update(*, product: Product, changes: Mapping[str, Any]) -> Product:
-    """Change some of a product's ``PRODUCT_EDITABLE`` fields; the code stays (purchases and imports use it)."""
+    """Change some of a product's ``PRODUCT_FIELDS`` fields; the code stays (purchases and imports use it)."""
     values = dict(changes)
     if "currency" in values:
         values["currency"] = values["currency"].upper()
-    changed = _changes_apply(product, values, PRODUCT_EDITABLE)
+    changed = _changes_apply(product, values, PRODUCT_FIELDS)
     if not changed:
         return product
     return _record_save(product, unique={}, fields=changed)
@@ -519,7 +505,7 @@ def purchase_create(
 
 
 def purchase_update(*, purchase: Purchase, changes: Mapping[str, Any]) -> Purchase:
-    """Change some of a purchase's fields (``customer_id``, ``product_code`` and the ``PURCHASE_EDITABLE``
+    """Change some of a purchase's fields (``customer_id``, ``product_code`` and the ``PURCHASE_FIELDS``
     ones), with the checks of ``purchase_create``."""
     values = dict(changes)
     if "customer_id" in values:
@@ -528,7 +514,7 @@ def purchase_update(*, purchase: Purchase, changes: Mapping[str, Any]) -> Purcha
         values["product_id"] = _product_by_code(values.pop("product_code")).pk
     if "currency" in values:
         values["currency"] = values["currency"].upper()
-    changed = _changes_apply(purchase, values, PURCHASE_EDITABLE)
+    changed = _changes_apply(purchase, values, PURCHASE_FIELDS)
     _purchase_check(purchase)
     if not changed:
         return purchase

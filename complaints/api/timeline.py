@@ -45,6 +45,20 @@ class AssignSerializer(serializers.Serializer[Any]):
     )
 
 
+def _message_add(request: Request, reference: str, serializer_class: type[serializers.Serializer[Any]]) -> Response:
+    """A public reply (a letter to the customer) or an internal note, as the body's ``visibility`` says."""
+    complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    body, author = serializer.validated_data["body"], staff_user(request.user)
+    event: ComplaintEvent
+    if serializer.validated_data.get("visibility") == "public":
+        event = services.complaint_reply(complaint=complaint, author=author, body=body)
+    else:
+        event = services.complaint_note_add(complaint=complaint, author=author, body=body)
+    return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
 class ComplaintMessagesApi(APIView):
     """GET: the complaint's messages, oldest first (the customer's, our replies and internal notes, with files,
     including those of duplicates merged into it). POST: a reply to the customer (public) or an internal note."""
@@ -58,16 +72,7 @@ class ComplaintMessagesApi(APIView):
 
     @extend_schema(request=MessageSerializer, responses={201: EventSerializer}, operation_id="complaint_message_create")
     def post(self, request: Request, reference: str) -> Response:
-        complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-        serializer = MessageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        body, visibility = serializer.validated_data["body"], serializer.validated_data["visibility"]
-        event: ComplaintEvent
-        if visibility == "public":
-            event = services.complaint_reply(complaint=complaint, author=staff_user(request.user), body=body)
-        else:
-            event = services.complaint_note_add(complaint=complaint, author=staff_user(request.user), body=body)
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return _message_add(request, reference, MessageSerializer)
 
 
 class ComplaintNoteApi(APIView):
@@ -77,13 +82,7 @@ class ComplaintNoteApi(APIView):
 
     @extend_schema(request=NoteSerializer, responses={201: EventSerializer}, operation_id="complaint_note_create")
     def post(self, request: Request, reference: str) -> Response:
-        complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-        serializer = NoteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        note = services.complaint_note_add(
-            complaint=complaint, author=staff_user(request.user), body=serializer.validated_data["body"]
-        )
-        return Response(EventSerializer(note).data, status=status.HTTP_201_CREATED)
+        return _message_add(request, reference, NoteSerializer)
 
 
 class ComplaintAssignApi(APIView):

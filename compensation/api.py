@@ -32,11 +32,13 @@ class CanApproveOffers(permissions.BasePermission):
 
 
 class OfferSerializer(serializers.ModelSerializer[CompensationOffer]):
-    proposed_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    approved_by = serializers.CharField(source="approved_by.username", default=None, read_only=True)
+    proposed_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.username", default=None, read_only=True, allow_null=True)
     # Money as a decimal string in the currency's own minor unit ("600.00", "17", "0.056").
     amount = serializers.SerializerMethodField()
     suggested_amount = serializers.SerializerMethodField()
+    # Empty when the policy suggested nothing (a read-only model field would not say it may be blank).
+    suggested_kind = serializers.ChoiceField(choices=OfferKind.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CompensationOffer
@@ -245,8 +247,9 @@ class CustomerOfferDecisionApi(APIView):
         request=OfferDecisionSerializer,
         responses={
             200: CustomerOfferSerializer,
-            400: OpenApiResponse(description="Refused: already answered, expired, or declined without a reason."),
+            400: OpenApiResponse(description="Refused: declined without a reason."),
             404: OpenApiResponse(description="Unknown link or offer."),
+            409: OpenApiResponse(description="Refused: already answered, or expired."),
         },
         auth=[],
         operation_id="offer_decide",

@@ -4,17 +4,27 @@ from compensation import api
 from compensation.incidents import api as incidents_api
 
 urlpatterns = [
-    path("complaints/<str:reference>/offers/", api.OfferListCreateApi.as_view(), name="offer-list"),
+    path("complaints/<reference:reference>/offers/", api.OfferListCreateApi.as_view(), name="offer-list"),
     path(
-        "complaints/<str:reference>/offers/<int:offer_id>/approve/", api.OfferApproveApi.as_view(), name="offer-approve"
+        "complaints/<reference:reference>/offers/<int:offer_id>/approve/",
+        api.OfferApproveApi.as_view(),
+        name="offer-approve",
     ),
-    path("complaints/<str:reference>/offers/<int:offer_id>/reject/", api.OfferRejectApi.as_view(), name="offer-reject"),
     path(
-        "complaints/<str:reference>/offers/<int:offer_id>/withdraw/",
+        "complaints/<reference:reference>/offers/<int:offer_id>/reject/",
+        api.OfferRejectApi.as_view(),
+        name="offer-reject",
+    ),
+    path(
+        "complaints/<reference:reference>/offers/<int:offer_id>/withdraw/",
         api.OfferWithdrawApi.as_view(),
         name="offer-withdraw",
     ),
-    path("complaints/<str:reference>/offers/<int:offer_id>/fulfil/", api.OfferFulfilApi.as_view(), name="offer-fulfil"),
+    path(
+        "complaints/<reference:reference>/offers/<int:offer_id>/fulfil/",
+        api.OfferFulfilApi.as_view(),
+        name="offer-fulfil",
+    ),
     path(
         "track/<str:token>/offers/<int:offer_id>/decision/",
         api.CustomerOfferDecisionApi.as_view(),

@@ -215,11 +215,17 @@ def attachment_get_for_customer(*, token: str, public_id: uuid.UUID) -> Attachme
     return attachment
 
 
-def attachment_get_for_staff(*, user: UserLike, public_id: uuid.UUID) -> Attachment:
-    """Any attachment, for support staff. ``PermissionRefused`` for everyone else; 404 when unknown."""
+def attachment_get_for_staff(*, user: UserLike, public_id: uuid.UUID, reference: str | None = None) -> Attachment:
+    """Any attachment, for support staff; with ``reference``, only one of that complaint or of a complaint merged
+    into it. ``PermissionRefused`` for everyone else; 404 when unknown."""
     if not can_view_complaints(user):
         raise PermissionRefused(_("This page is for support staff."))
-    attachment = Attachment.objects.filter(public_id=public_id).first()
+    attachments = Attachment.objects.filter(public_id=public_id)
+    if reference is not None:
+        attachments = attachments.filter(
+            Q(complaint__reference=reference) | Q(complaint__merged_into__reference=reference)
+        )
+    attachment = attachments.first()
     if attachment is None:
         raise Http404
     return attachment

@@ -33,6 +33,7 @@ from compensation.models import CompensationOffer, Incident, OfferStatus
 from complaints.models import (
     OPEN_STATUSES,
     AgentDuty,
+    Attachment,
     Complaint,
     ComplaintEvent,
     Outcome,
@@ -77,7 +78,7 @@ from complaints.queue import (
     search_walk_ids,
 )
 from complaints.tokens import public_id_from_token
-from config.exceptions import PermissionRefused
+from config.exceptions import ApplicationError, PermissionRefused
 from customers.models import Product, Purchase
 from notifications.models import Letter
 
@@ -106,6 +107,64 @@ def complaint_list(*, user: UserLike, status: str | None = None) -> QuerySet[Com
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-received_at", "-id")
+
+
+def _with_duplicates(complaint_id: int) -> Q:
+    """Rows of the complaint and of the complaints merged into it (their timelines and letters live on). The ids
+    are a UNION of two index lookups: an OR across the join would make PostgreSQL read the whole table."""
+    ids = Complaint.objects.filter(pk=complaint_id).values("pk")
+    return Q(complaint_id__in=ids.union(Complaint.objects.filter(merged_into_id=complaint_id).values("pk"), all=True))
+
+
+MESSAGE_KINDS = (
+    ComplaintEvent.Kind.CUSTOMER_MESSAGE,
+    ComplaintEvent.Kind.STAFF_REPLY,
+    ComplaintEvent.Kind.INTERNAL_NOTE,
+)
+
+
+def complaint_messages_for_staff(*, user: UserLike, reference: str) -> list[ComplaintEvent]:
+    """The complaint's messages (the customer's, our replies and internal notes), with those of the complaints
+    merged into it, oldest first; each with its author, complaint and attachments loaded: three queries however
+    many there are. 404 when the reference is unknown."""
+    complaint_id = complaint_id_for_staff(user=user, reference=reference)
+    return list(
+        ComplaintEvent.objects.filter(_with_duplicates(complaint_id), kind__in=MESSAGE_KINDS)
+        .select_related("author", "complaint")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def complaint_attachments_for_staff(*, user: UserLike, reference: str) -> list[Attachment]:
+    """Every file on the complaint and on the complaints merged into it, oldest first, with the event each came
+    with (one query). 404 when the reference is unknown."""
+    complaint_id = complaint_id_for_staff(user=user, reference=reference)
+    return list(
+        Attachment.objects.filter(_with_duplicates(complaint_id))
+        .select_related("complaint", "event")
+        .order_by("received_at", "id")
+    )
+
+
+def letter_list_for_staff(*, user: UserLike, reference: str | None = None) -> QuerySet[Letter]:
+    """Letters about complaints (to customers and to staff), without their bodies, each with its complaint; only
+    those of one complaint and its merged duplicates when ``reference`` is given (404 when unknown)."""
+    _require_staff(user)
+    letters = Letter.objects.filter(complaint__isnull=False).select_related("complaint").defer("body_text", "body_html")
+    if reference is not None:
+        letters = letters.filter(_with_duplicates(complaint_id_for_staff(user=user, reference=reference)))
+    return letters
+
+
+def staff_member_get(*, user: UserLike, username: str) -> User:
+    """The active staff member with this username, to assign a complaint to. ``ApplicationError`` (naming the
+    ``assignee`` field) when there is none."""
+    _require_staff(user)
+    member = get_user_model().objects.filter(username=username, is_active=True).first()
+    if member is None or not can_handle_complaints(member):
+        raise ApplicationError(_("Nobody on staff has this username."), extra={"field": "assignee"})
+    return member
 
 
 def complaint_get_for_staff(*, user: UserLike, reference: str) -> Complaint:

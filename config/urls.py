@@ -1,8 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, register_converter
+from django.views import defaults
 from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api import ReferenceConverter, api_not_found
+
+register_converter(ReferenceConverter, "reference")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """JSON under /api/ (as the endpoints' own 404), the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+handler404 = not_found
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="complaints:new", permanent=False), name="home"),

@@ -1,9 +1,12 @@
 """Writes for customers."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import ApplicationError
@@ -329,3 +332,192 @@ def purchases_import(rows: list[dict[str, Any]], *, dry_run: bool = False) -> Im
         )
     result.errors.sort(key=lambda error: error.row)
     return _write(Purchase, result, new, changed, PURCHASE_FIELDS, dry_run)
+
+
+# --- One record at a time: the API's creates and changes ------------------------------------------------------
+
+
+def _unique_or_refuse(obj: models.Model, field: str, message: str | Promise) -> None:
+    value = getattr(obj, field)
+    if value and type(obj)._default_manager.filter(**{field: value}).exclude(pk=obj.pk).exists():
+        raise ApplicationError(message, extra={"field": field})
+
+
+def _record_save(obj: M, *, unique: dict[str, str | Promise], fields: list[str] | None = None) -> M:
+    """Save ``obj`` after checking its unique values, so a taken email or code is a 400 naming the field; one taken
+    by a request running at the same time is refused the same way (by the database's unique constraint)."""
+    for field, message in unique.items():
+        _unique_or_refuse(obj, field, message)
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=fields)
+    except IntegrityError as exc:
+        if not unique:
+            raise
+        field = next(iter(unique))
+        raise ApplicationError(unique[field], extra={"field": field}) from exc
+    return obj
+
+
+def _changes_apply(obj: models.Model, changes: Mapping[str, Any], editable: tuple[str, ...]) -> list[str]:
+    unknown = sorted(set(changes) - set(editable))
+    if unknown:
+        raise ApplicationError(_("This field cannot be changed here."), extra={"field": unknown[0]})
+    changed = [name for name, value in changes.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, changes[name])
+    return changed
+
+
+def _customer_unique() -> dict[str, str | Promise]:
+    return {
+        "email": _("Another customer already has this email."),
+        "external_id": _("Another customer already has this external id."),
+    }
+
+
+def _customer_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    clean = dict(values)
+    if "email" in clean:
+        clean["email"] = customer_normalize_email(clean["email"])
+        if len(clean["email"]) > EMAIL_MAX_LENGTH:
+            raise ApplicationError(_("This email address is too long."), extra={"field": "email"})
+    for name in ("name", "phone", "external_id"):
+        if name in clean:
+            clean[name] = clean[name].strip()
+    return clean
+
+
+def customer_create(
+    *, email: str, name: str, phone: str = "", language: str = Language.EN, external_id: str = ""
+) -> Customer:
+    """A new customer. The email is stored lower-case; a taken email or external id is an ``ApplicationError``
+    naming the field."""
+    values = _customer_values(
+        {"email": email, "name": name, "phone": phone, "language": language, "external_id": external_id}
+    )
+    return _record_save(Customer(**values), unique=_customer_unique())
+
+
+def customer_update(*, customer: Customer, changes: Mapping[str, Any]) -> Customer:
+    """Change some of a customer's ``CUSTOMER_FIELDS`` fields (the same checks as ``customer_create``). Nothing
+    is written when nothing changes."""
+    changed = _changes_apply(customer, _customer_values(changes), CUSTOMER_FIELDS)
+    if not changed:
+        return customer
+    return _record_save(customer, unique=_customer_unique(), fields=changed)
+
+
+def _product_unique() -> dict[str, str | Promise]:
+    return {"code": _("Another product already has this code.")}
+
+
+def product_create(
+    *,
+    code: str,
+    name: str,
+    price: Decimal,
+    kind: str = Product.Kind.GOODS,
+    currency: str = "",
+    warranty_days: int = 0,
+    is_active: bool = True,
+) -> Product:
+    """A new product in the catalogue (currency: the configured default when empty). A taken code is an
+    ``ApplicationError`` naming the field."""
+    product = Product(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        price=price,
+        currency=(currency or default_currency()).upper(),
+        warranty_days=warranty_days,
+        is_active=is_active,
+    )
+    return _record_save(product, unique=_product_unique())
+
+
+def product_update(*, product: Product, changes: Mapping[str, Any]) -> Product:
+    """Change some of a product's ``PRODUCT_FIELDS`` fields; the code stays (purchases and imports use it)."""
+    values = dict(changes)
+    if "currency" in values:
+        values["currency"] = values["currency"].upper()
+    changed = _changes_apply(product, values, PRODUCT_FIELDS)
+    if not changed:
+        return product
+    return _record_save(product, unique={}, fields=changed)
+
+
+def _purchase_unique() -> dict[str, str | Promise]:
+    return {
+        "order_number": _("Another purchase already has this order number."),
+        "external_id": _("Another purchase already has this external id."),
+    }
+
+
+def _purchase_check(purchase: Purchase) -> None:
+    if purchase.service_start and purchase.service_end and purchase.service_end < purchase.service_start:
+        raise ApplicationError(_("The service period cannot end before it starts."), extra={"field": "service_end"})
+
+
+def _product_by_code(code: str) -> Product:
+    product = Product.objects.filter(code=code).first()
+    if product is None:
+        raise ApplicationError(_("No product has this code."), extra={"field": "product"})
+    return product
+
+
+def _customer_by_id(customer_id: int) -> Customer:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise ApplicationError(_("There is no such customer."), extra={"field": "customer"})
+    return customer
+
+
+def purchase_create(
+    *,
+    customer_id: int,
+    product_code: str,
+    order_number: str,
+    purchased_on: date,
+    amount: Decimal,
+    currency: str = "",
+    service_start: datetime | None = None,
+    service_end: datetime | None = None,
+    external_id: str = "",
+) -> Purchase:
+    """A customer's purchase of a product (currency: the product's when empty). An unknown customer or product,
+    a taken order number or external id, or a service period that ends before it starts is an
+    ``ApplicationError`` naming the field."""
+    customer, product = _customer_by_id(customer_id), _product_by_code(product_code)
+    purchase = Purchase(
+        customer=customer,
+        product=product,
+        order_number=order_number.strip(),
+        purchased_on=purchased_on,
+        amount=amount,
+        currency=(currency or product.currency).upper(),
+        service_start=service_start,
+        service_end=service_end,
+        external_id=external_id.strip(),
+    )
+    _purchase_check(purchase)
+    return _record_save(purchase, unique=_purchase_unique())
+
+
+def purchase_update(*, purchase: Purchase, changes: Mapping[str, Any]) -> Purchase:
+    """Change some of a purchase's fields (``customer_id``, ``product_code`` and the ``PURCHASE_FIELDS``
+    ones), with the checks of ``purchase_create``."""
+    values = dict(changes)
+    if "customer_id" in values:
+        values["customer_id"] = _customer_by_id(values["customer_id"]).pk
+    if "product_code" in values:
+        values["product_id"] = _product_by_code(values.pop("product_code")).pk
+    if "currency" in values:
+        values["currency"] = values["currency"].upper()
+    changed = _changes_apply(purchase, values, PURCHASE_FIELDS)
+    _purchase_check(purchase)
+    if not changed:
+        return purchase
+    _record_save(purchase, unique=_purchase_unique(), fields=changed)
+    # The answer shows the purchase's customer and product: reload them after a change of either.
+    return Purchase.objects.select_related("customer", "product").get(pk=purchase.pk)

@@ -343,3 +343,10 @@ def volume_history() -> list[Complaint]:
         *complaints_received_at(datetime(2026, 3, 20, 15, tzinfo=UTC), 2, category=Category.DELIVERY, tag="delivery"),
         *complaints_received_at(datetime(2026, 2, 15, 12, tzinfo=UTC), 1, category=Category.DEFECT, tag="early"),
     ]
+
+
+# --- Managers add customers through the API --------------------------------------------------------------------
+
+_ROLE_SPECS[MANAGERS_GROUP].append(
+    {"customers": importlib.import_module("customers.migrations.0002_managers_add_customers").ADD_CUSTOMER}
+)

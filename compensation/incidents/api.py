@@ -4,7 +4,7 @@ update; managers apologise and compensate. Serializers check shape; ``compensati
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -127,6 +127,8 @@ def _progress(incident_id: int) -> dict[str, Any]:
 
 # --- views ------------------------------------------------------------------------------------------------
 
+_STATUS_REFUSED = OpenApiResponse(description="Refused: the incident's status does not allow this.")
+
 
 class IncidentListCreateApi(APIView):
     permission_classes = [IsIncidentStaff]
@@ -158,7 +160,7 @@ class IncidentDetailApi(APIView):
 
     @extend_schema(
         request=IncidentWriteSerializer(partial=True),
-        responses={200: IncidentSerializer},
+        responses={200: IncidentSerializer, 409: _STATUS_REFUSED},
         operation_id="incident_update",
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -180,7 +182,11 @@ class IncidentDetailApi(APIView):
 class IncidentCompensateApi(APIView):
     permission_classes = [CanCompensate]
 
-    @extend_schema(request=None, responses={202: IncidentProgressSerializer}, operation_id="incident_compensate")
+    @extend_schema(
+        request=None,
+        responses={202: IncidentProgressSerializer, 409: _STATUS_REFUSED},
+        operation_id="incident_compensate",
+    )
     def post(self, request: Request, pk: int) -> Response:
         """Apologise and compensate: starts a run, or resumes the one running. Safe to call twice."""
         incident = _incident(pk)

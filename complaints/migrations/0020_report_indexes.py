@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('compensation', '0007_incident_compensate_permission'),
         ('complaints', '0019_complaint_decided_at'),
-        ('customers', '0002_report_indexes'),
+        ('customers', '0003_report_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

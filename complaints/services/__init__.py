@@ -2,10 +2,10 @@
 queues letters in the same transaction (the outbox), to be sent by a worker after commit.
 
 ``core`` holds the staff's actions and the shared machinery; ``customer`` what customers do; ``bulk`` one staff
-action over many complaints, through the single-complaint services; ``merge`` merging a duplicate into another
-complaint and linking related ones; ``teams`` which team and agent a complaint goes to, and the duty rota;
-``sla_watch`` the watchers Celery beat runs (promise warnings and escalations, the unanswered guard, the daily
-health check and digest).
+action over many complaints, through the single-complaint services; ``files`` the files staff attach; ``merge``
+merging a duplicate into another complaint and linking related ones; ``teams`` which team and agent a complaint
+goes to, and the duty rota; ``sla_watch`` the watchers Celery beat runs (promise warnings and escalations, the
+unanswered guard, the daily health check and digest).
 """
 
 from complaints.services.bulk import (
@@ -41,6 +41,7 @@ from complaints.services.customer import (
     complaint_submit,
     customer_send_tracking_links,
 )
+from complaints.services.files import complaint_files_add
 from complaints.services.merge import (
     complaint_link,
     complaint_merge,
@@ -81,6 +82,7 @@ __all__ = [
     "complaint_change_priority",
     "complaint_change_team",
     "complaint_customer_reply",
+    "complaint_files_add",
     "complaint_is_appeal",
     "complaint_link",
     "complaint_merge",

@@ -17,7 +17,7 @@ from complaints.views.access import staff_required
 logger = logging.getLogger(__name__)
 
 
-def _download(attachment: Attachment) -> FileResponse:
+def attachment_file_response(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.storage.open(attachment.file.name or "", "rb")
     except (FileNotFoundError, IsADirectoryError):
@@ -34,10 +34,10 @@ def _download(attachment: Attachment) -> FileResponse:
 
 @require_GET
 def attachment_download_customer(request: HttpRequest, token: str, public_id: uuid.UUID) -> FileResponse:
-    return _download(attachment_get_for_customer(token=token, public_id=public_id))
+    return attachment_file_response(attachment_get_for_customer(token=token, public_id=public_id))
 
 
 @require_GET
 @staff_required
 def attachment_download_staff(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
-    return _download(attachment_get_for_staff(user=request.user, public_id=public_id))
+    return attachment_file_response(attachment_get_for_staff(user=request.user, public_id=public_id))

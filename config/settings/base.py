@@ -275,9 +275,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies; the endpoints that take files add multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "config.api.StandardPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AmendsAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"complaint_submit": env.str("API_SUBMIT_RATE", default="30/hour")},
 }
@@ -290,6 +293,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A complaint's reference in a path: letters, digits and hyphens (config.api.ReferenceConverter).
+    # One name per choice set, whatever the field that uses it is called.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "EventKindEnum": "complaints.models.EventKind",
+        "LetterKindEnum": "notifications.models.LetterKind",
+        "LetterStatusEnum": "notifications.models.LetterStatus",
+        "OfferKindEnum": "compensation.models.OfferKind",
+        "OfferStatusEnum": "compensation.models.OfferStatus",
+        "ProductKindEnum": "customers.models.Product.Kind",
+        "RunStatusEnum": "compensation.models.RunStatus",
+    },
+    "PATH_CONVERTER_OVERRIDES": {"reference": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"}},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

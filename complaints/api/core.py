@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
@@ -12,11 +13,12 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from complaints import selectors, services
-from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Outcome, RootCause, Status
+from complaints.filters import ComplaintFilter
+from complaints.models import Category, Complaint, ComplaintEvent, DesiredResolution, Outcome, Priority, RootCause
 from complaints.permissions import can_handle_complaints, can_view_complaints, staff_user
 from complaints.tokens import tracking_url
 from complaints.transitions import Action
-from config.api import StandardPagination
+from config.api_views import ListApi
 from notifications.models import Letter
 
 
@@ -131,7 +133,7 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
     order_number = serializers.SerializerMethodField()
     events = EventSerializer(many=True)
     letters = LetterSerializer(many=True)
-    merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True)
+    merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True, allow_null=True)
     related = serializers.SlugRelatedField[Complaint](slug_field="reference", many=True, read_only=True)
     incident = serializers.SerializerMethodField()
 
@@ -218,8 +220,21 @@ class LinkSerializer(serializers.Serializer[Any]):
     other = serializers.CharField(max_length=20, help_text="Reference number of the related complaint.")
 
 
+class FieldsSerializer(serializers.Serializer[Any]):
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    reason = serializers.CharField(
+        max_length=2_000, help_text=gettext_lazy("Why (on the timeline, for staff only). Required.")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "priority" not in attrs and "category" not in attrs:
+            raise serializers.ValidationError(_("Give the new priority or category."))
+        return attrs
+
+
 class ComplaintLinksSerializer(serializers.ModelSerializer[Complaint]):
-    merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True)
+    merged_into = serializers.SlugRelatedField[Complaint](slug_field="reference", read_only=True, allow_null=True)
     related = serializers.SlugRelatedField[Complaint](slug_field="reference", many=True, read_only=True)
 
     class Meta:
@@ -230,10 +245,13 @@ class ComplaintLinksSerializer(serializers.ModelSerializer[Complaint]):
 # --- views ------------------------------------------------------------------------------------------------
 
 
-class ComplaintListCreateApi(APIView):
-    """POST is public (the complaint form as JSON); GET lists complaints for staff."""
+class ComplaintListCreateApi(ListApi):
+    """POST is public (the complaint form as JSON); GET lists complaints for staff, filtered and ordered."""
 
-    pagination_class = StandardPagination
+    queryset = Complaint.objects.none()
+    filterset_class = ComplaintFilter
+    ordering = ("-received_at", "-id")
+    ordering_fields = ("received_at", "updated_at", "id")
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.request.method == "POST":
@@ -242,6 +260,9 @@ class ComplaintListCreateApi(APIView):
 
     def get_throttles(self) -> list[Any]:
         return [SubmitThrottle()] if self.request.method == "POST" else []
+
+    def selected(self) -> QuerySet[Complaint]:
+        return selectors.complaint_list(user=self.request.user)
 
     @extend_schema(
         request=ComplaintSubmitSerializer,
@@ -257,45 +278,40 @@ class ComplaintListCreateApi(APIView):
         complaint = services.complaint_submit(**data, channel="api", language=language)
         return Response(ComplaintSubmittedSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=Status.values)],
-        responses={200: ComplaintListSerializer(many=True)},
-        operation_id="complaint_list",
-    )
+    @extend_schema(responses={200: ComplaintListSerializer(many=True)}, operation_id="complaint_list")
     def get(self, request: Request) -> Response:
-        status_filter = request.query_params.get("status") or None
-        if status_filter is not None and status_filter not in Status.values:
-            message = _("Unknown status. Choose one of: %(statuses)s.") % {"statuses": ", ".join(Status.values)}
-            return Response({"status": [message]}, status=400)
-        qs = selectors.complaint_list(user=request.user, status=status_filter)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(ComplaintListSerializer(page, many=True).data)
+        return self.list_response(ComplaintListSerializer)
 
 
 class ComplaintDetailApi(APIView):
     permission_classes = [IsComplaintStaff]
 
-    @extend_schema(responses={200: ComplaintDetailSerializer})
+    @extend_schema(responses={200: ComplaintDetailSerializer}, operation_id="complaint_retrieve")
     def get(self, request: Request, reference: str) -> Response:
         complaint = selectors.complaint_get_for_staff(user=request.user, reference=reference)
         return Response(ComplaintDetailSerializer(complaint).data)
 
-
-class ComplaintMessageCreateApi(APIView):
-    permission_classes = [IsComplaintStaff]
-
-    @extend_schema(request=MessageSerializer, responses={201: EventSerializer})
-    def post(self, request: Request, reference: str) -> Response:
+    @extend_schema(
+        request=FieldsSerializer, responses={200: ComplaintDetailSerializer}, operation_id="complaint_update"
+    )
+    def patch(self, request: Request, reference: str) -> Response:
+        """A new priority and/or category, with the reason on the timeline (staff only); the due times follow the
+        promise the new values choose."""
         complaint = selectors.complaint_id_for_staff(user=request.user, reference=reference)
-        serializer = MessageSerializer(data=request.data)
+        serializer = FieldsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        body, visibility = serializer.validated_data["body"], serializer.validated_data["visibility"]
-        if visibility == "public":
-            event = services.complaint_reply(complaint=complaint, author=staff_user(request.user), body=body)
-        else:
-            event = services.complaint_note_add(complaint=complaint, author=staff_user(request.user), body=body)
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        data = serializer.validated_data
+        for field in ("priority", "category"):
+            if field in data:
+                services.complaint_change_field(
+                    complaint=complaint,
+                    actor=staff_user(request.user),
+                    field=field,
+                    value=data[field],
+                    reason=data["reason"],
+                )
+        complaint_now = selectors.complaint_get_for_staff(user=request.user, reference=reference)
+        return Response(ComplaintDetailSerializer(complaint_now).data)
 
 
 class ComplaintTransitionApi(APIView):
@@ -303,7 +319,10 @@ class ComplaintTransitionApi(APIView):
 
     @extend_schema(
         request=TransitionSerializer,
-        responses={200: ComplaintListSerializer},
+        responses={
+            200: ComplaintListSerializer,
+            409: OpenApiResponse(description="Refused: the complaint's status does not allow this action."),
+        },
         description=gettext_lazy(
             "Apply one action of the complaint state machine. Resolving needs outcome, root_cause and "
             "corrective_action; declining (reject) needs root_cause and a comment (the reasons the customer "

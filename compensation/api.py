@@ -23,6 +23,7 @@ from complaints import selectors as complaint_selectors
 from complaints.api import IsComplaintStaff
 from complaints.models import Complaint
 from complaints.permissions import staff_user
+from config.api import DecimalStringField
 
 
 class CanApproveOffers(permissions.BasePermission):
@@ -79,7 +80,7 @@ class OfferSerializer(serializers.ModelSerializer[CompensationOffer]):
 
 class OfferProposeSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=OfferKind.choices)
-    amount = serializers.DecimalField(
+    amount = DecimalStringField(
         max_digits=13, decimal_places=3, min_value=0, required=False, allow_null=True, default=None
     )
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, allow_blank=True, default="")

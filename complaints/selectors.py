@@ -22,9 +22,8 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +76,7 @@ from complaints.queue import (
     search_substrings,
     search_walk_ids,
 )
+from complaints.reports.passes import grouped
 from complaints.tokens import public_id_from_token
 from config.exceptions import ApplicationError, PermissionRefused
 from customers.models import Product, Purchase
@@ -819,9 +819,9 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
 
     A complaint counts once, as it stands: with the outcome and root cause of its last resolution or refusal,
     on the day it was resolved or declined (a reopened complaint counts again only once settled again; a
-    duplicate merged into another does not count). Four queries, whatever the number of complaints: the
-    counts per root cause and outcome, the counts per root cause and product, the latest corrective actions
-    per root cause (ranked by a window function in the database), and the agents' names.
+    duplicate merged into another does not count). Whatever the number of complaints: one pass for the counts
+    per root cause, outcome and product, the products' names, one short query per root cause met (ten at most)
+    for its latest corrective actions, and the agents' names.
     """
     if not can_view_reports(user):
         raise PermissionRefused(_("This page is for managers."))
@@ -835,7 +835,9 @@ def complaint_root_cause_summary(*, user: UserLike, date_from: date, date_to: da
 
 def root_cause_summary(*, date_from: date, date_to: date, top_products: int, latest_actions: int) -> RootCauseSummary:
     """``complaint_root_cause_summary`` without the permission check, with ``top_products`` products and
-    ``latest_actions`` corrective actions per root cause (the reports' page checks who asks)."""
+    ``latest_actions`` corrective actions per root cause (the reports' page checks who asks). One pass over the
+    decisions for the counts, the products' names, one short query per root cause met for its latest actions,
+    and the agents' names."""
     start = timezone.make_aware(datetime.combine(date_from, time.min))
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
     settled = (
@@ -844,21 +846,27 @@ def root_cause_summary(*, date_from: date, date_to: date, top_products: int, lat
         .filter(decided_at__gte=start, decided_at__lt=end)
     )
 
-    counts: dict[str, dict[str, int]] = {}
-    for root_cause, outcome, count in settled.values_list("root_cause", "outcome").annotate(n=Count("id")).order_by():
-        counts.setdefault(root_cause, {})[outcome] = count
-
-    # One row per (root cause, product) met in the range: at most the root causes times the catalogue.
-    products: dict[str, list[ProductCount]] = {}
-    per_product = (
-        settled.values_list("root_cause", "product_id", "product__name")
-        .annotate(n=Count("id"))
-        .order_by("root_cause", "-n", F("product__name").asc(nulls_last=True), "product_id")
+    passes = grouped(
+        settled,
+        columns={"root_cause": "root_cause", "outcome": "outcome", "product": "product_id"},
+        groupings=[("root_cause", "outcome"), ("root_cause", "product")],
     )
-    for root_cause, _product_id, name, count in per_product:
-        top = products.setdefault(root_cause, [])
+    counts: dict[str, dict[str, int]] = {}
+    for row in passes[("root_cause", "outcome")]:
+        counts.setdefault(row["root_cause"], {})[row["outcome"]] = row["n"]
+
+    # The most affected products of each root cause: at most the root causes times the catalogue to sort here.
+    product_ids = {row["product"] for row in passes[("root_cause", "product")] if row["product"] is not None}
+    product_names = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "name"))
+    per_product = sorted(
+        passes[("root_cause", "product")],
+        key=lambda row: (-row["n"], row["product"] is None, product_names.get(row["product"], ""), row["product"] or 0),
+    )
+    products: dict[str, list[ProductCount]] = {}
+    for row in per_product:
+        top = products.setdefault(row["root_cause"], [])
         if len(top) < top_products:
-            top.append(ProductCount(name or "", count))
+            top.append(ProductCount(product_names.get(row["product"], ""), row["n"]))
 
     resolver = (
         ComplaintEvent.objects.filter(
@@ -869,16 +877,16 @@ def root_cause_summary(*, date_from: date, date_to: date, top_products: int, lat
         .order_by("-created_at", "-id")
         .values("author_id")[:1]
     )
-    latest = list(
-        settled.exclude(corrective_action="")
-        .annotate(
-            resolver_id=Subquery(resolver),
-            rank=Window(RowNumber(), partition_by=[F("root_cause")], order_by=[F("decided_at").desc(), F("id").desc()]),
-        )
-        .filter(rank__lte=latest_actions)
-        .order_by("root_cause", "rank")
-        .values_list("root_cause", "reference", "decided_at", "corrective_action", "resolver_id")
-    )
+    # The latest of each root cause: one short walk back along the decisions' index per root cause (ten at most).
+    latest = [
+        row
+        for root_cause in sorted(counts)
+        for row in settled.filter(root_cause=root_cause)
+        .exclude(corrective_action="")
+        .annotate(resolver_id=Subquery(resolver))
+        .order_by("-decided_at", "-id")
+        .values_list("root_cause", "reference", "decided_at", "corrective_action", "resolver_id")[:latest_actions]
+    ]
     resolver_ids = {row[4] for row in latest if row[4] is not None}
     names = {
         person.pk: person.get_full_name() or person.get_username()

@@ -21,6 +21,21 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from config.exceptions import ApplicationError, PermissionRefused
 
 
+class DecimalStringField(serializers.DecimalField):
+    """Money and other exact amounts as the schema describes them: a decimal string such as ``"12.50"``. A JSON
+    number is refused (a float may not be exact; the schema says string), with a message saying so."""
+
+    default_error_messages = {
+        **serializers.DecimalField.default_error_messages,
+        "not_a_string": gettext_lazy('Give the amount as a string of digits, for example "12.50".'),
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 class StandardPagination(CursorPagination):
     """Cursor pagination: constant cost at any depth, stable under inserts. A cursor that is not one of ours is a
     400 naming the ``cursor`` parameter (never a 500)."""

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from complaints import selectors as complaint_selectors
 from complaints.api import ComplaintListSerializer
 from complaints.models import Complaint
+from config.api import DecimalStringField
 from config.api_views import ListApi
 from customers import selectors, services
 from customers.filters import CustomerFilter, ProductFilter, PurchaseFilter
@@ -163,7 +164,7 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
 class ProductChangeSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Product.Kind.choices, default=Product.Kind.GOODS)
-    price = serializers.DecimalField(
+    price = DecimalStringField(
         max_digits=12,
         decimal_places=2,
         min_value=Decimal(0),
@@ -212,7 +213,7 @@ class PurchaseWriteSerializer(serializers.Serializer[Any]):
     product = serializers.SlugField(max_length=64, help_text=gettext_lazy("The product's code."))
     order_number = serializers.CharField(max_length=64)
     purchased_on = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    amount = DecimalStringField(max_digits=12, decimal_places=2, min_value=Decimal(0))
     currency = serializers.RegexField(
         r"^[A-Za-z]{3}$",
         required=False,

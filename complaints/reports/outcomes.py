@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from complaints.models import Outcome
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
-from complaints.reports.stats import as_rows, percent
+from complaints.reports.passes import grouped
+from complaints.reports.stats import percent
 from complaints.reports.times import decided_in
 from complaints.reports.volume import TRUNC, bucket_label
 from complaints.selectors import root_cause_summary
@@ -21,38 +23,37 @@ RATINGS = (1, 2, 3, 4, 5)
 TOP_PRODUCTS = 3
 
 
-def _counts() -> dict[str, Any]:
+def _sums() -> dict[str, Any]:
     return {
-        "total": Count("id"),
-        "reopened": Count("id", filter=Q(reopen_count__gt=0)),
-        "accepted": Count("id", filter=Q(customer_accepted=True)),
-        "not_accepted": Count("id", filter=Q(customer_accepted=False)),
-        "rated": Count("rating"),
-        "rating_avg": Avg("rating"),
+        "reopened": Q(reopen_count__gt=0),
+        "accepted": Q(customer_accepted=True),
+        "not_accepted": Q(customer_accepted=False),
+        "rated": Q(rating__isnull=False),
+        "rating_sum": Coalesce(F("rating"), Value(0)),
     }
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 2)
+def _average_rating(row: dict[str, Any]) -> float | None:
+    return round(row["rating_sum"] / row["rated"], 2) if row["rated"] else None
 
 
 def report_outcomes(*, period: Period, now: datetime) -> Report:
-    """Over the complaints resolved or declined in the period: four queries here, four for the root causes."""
-    decided = decided_in(period)
-    total = decided.aggregate(**_counts())
-    by_outcome = dict(decided.values_list("outcome").annotate(n=Count("id")).order_by())
-    by_rating = dict(decided.filter(rating__isnull=False).values_list("rating").annotate(n=Count("id")).order_by())
-    per_bucket = as_rows(
-        decided.annotate(bucket=TRUNC[period.group]("decided_at"))
-        .values("bucket")
-        .annotate(**_counts())
-        .order_by("bucket")
+    """Over the complaints resolved or declined in the period: one pass here, and the root causes' summary."""
+    passes = grouped(
+        decided_in(period),
+        columns={"bucket": TRUNC[period.group]("decided_at"), "outcome": "outcome", "rating": "rating"},
+        sums=_sums(),
+        groupings=[(), ("bucket",), ("outcome",), ("rating",)],
     )
+    total = passes[()][0]
+    by_outcome = {row["outcome"]: row["n"] for row in passes[("outcome",)]}
+    by_rating = {row["rating"]: row["n"] for row in passes[("rating",)] if row["rating"] is not None}
+    per_bucket = sorted(passes[("bucket",)], key=lambda row: row["bucket"])
     summary = root_cause_summary(
         date_from=period.date_from, date_to=period.date_to, top_products=TOP_PRODUCTS, latest_actions=1
     )
 
-    decided_total = total["total"]
+    decided_total = total["n"]
     outcome_rows = [
         {
             "outcome": str(label),
@@ -69,11 +70,11 @@ def report_outcomes(*, period: Period, now: datetime) -> Report:
     bucket_rows = [
         {
             "bucket": bucket_label(row["bucket"], period.group),
-            "decided": row["total"],
-            "reopen_rate": percent(row["reopened"], row["total"]),
+            "decided": row["n"],
+            "reopen_rate": percent(row["reopened"], row["n"]),
             "accepted": percent(row["accepted"], row["accepted"] + row["not_accepted"]),
-            "rating_avg": _rounded(row["rating_avg"]),
-            "response_rate": percent(row["rated"], row["total"]),
+            "rating_avg": _average_rating(row),
+            "response_rate": percent(row["rated"], row["n"]),
         }
         for row in per_bucket
     ]
@@ -108,7 +109,7 @@ def report_outcomes(*, period: Period, now: datetime) -> Report:
                 kind="percent",
                 note=_("Of the complaints closed with the customer's answer recorded."),
             ),
-            Figure("rating_avg", _("Average rating"), _rounded(total["rating_avg"]), kind="rating"),
+            Figure("rating_avg", _("Average rating"), _average_rating(total), kind="rating"),
             Figure("response_rate", _("Rated by the customer"), percent(total["rated"], decided_total), kind="percent"),
         ],
         tables=[

@@ -7,39 +7,32 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint, Team
+from complaints.models import Team
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
+from complaints.reports.passes import grouped
 from complaints.reports.sla import broken_q
-from complaints.reports.stats import as_rows, hours, quantiles_by
+from complaints.reports.stats import hours
 from complaints.reports.times import decided_in
 
-TIME_FIELDS = ["first_response_working_minutes", "resolution_working_minutes"]
 
-
-def _handled(decided: QuerySet[Complaint], group: str, now: datetime) -> list[dict[str, Any]]:
-    """One row per ``group`` value with counts and ratings (one query) and the median times (one query)."""
-    first_broken = broken_q("first_responded_at", "first_response_due", now)
-    resolution_broken = broken_q("decided_at", "resolution_due", now)
-    rows = as_rows(
-        decided.values(group)
-        .annotate(
-            handled=Count("id"),
-            broken=Count("id", filter=first_broken | resolution_broken),
-            rated=Count("rating"),
-            rating_avg=Avg("rating"),
-        )
-        .order_by()
-    )
-    medians = quantiles_by(decided, group, TIME_FIELDS)
-    for row in rows:
-        times = medians.get(row[group], {})
-        row["first_response_median"] = hours(times.get(TIME_FIELDS[0], [None])[0])
-        row["resolution_median"] = hours(times.get(TIME_FIELDS[1], [None])[0])
-        row["rating_avg"] = None if row["rating_avg"] is None else round(float(row["rating_avg"]), 2)
-    return rows
+def _handled(rows: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
+    """One row per value of ``group`` (``assignee`` or ``team``): counts, ratings, median times."""
+    return [
+        {
+            group: row[group],
+            "handled": row["n"],
+            "broken": row["broken"],
+            "rated": row["rated"],
+            "rating_avg": round(row["rating_sum"] / row["rated"], 2) if row["rated"] else None,
+            "first_response_median": hours(row["first_w"][1][0]),
+            "resolution_median": hours(row["res_w"][1][0]),
+        }
+        for row in rows
+    ]
 
 
 def _columns(first: Column) -> list[Column]:
@@ -55,22 +48,39 @@ def _columns(first: Column) -> list[Column]:
 
 
 def report_people(*, period: Period, now: datetime) -> Report:
-    """Four queries for the two groupings, two for the names."""
-    decided = decided_in(period)
-    agent_rows = _handled(decided, "assignee_id", now)
-    team_rows = _handled(decided, "team_id", now)
-    user_ids = [row["assignee_id"] for row in agent_rows if row["assignee_id"] is not None]
+    """One pass over the complaints decided in the period (per agent and per team, with the median times), and
+    the names."""
+    passes = grouped(
+        decided_in(period),
+        columns={
+            "assignee": "assignee_id",
+            "team": "team_id",
+            "first_w": "first_response_working_minutes",
+            "res_w": "resolution_working_minutes",
+        },
+        sums={
+            "broken": broken_q("first_responded_at", "first_response_due", now)
+            | broken_q("decided_at", "resolution_due", now),
+            "rated": Q(rating__isnull=False),
+            "rating_sum": Coalesce(F("rating"), Value(0)),
+        },
+        groupings=[("assignee",), ("team",)],
+        spreads=["first_w", "res_w"],
+    )
+    agent_rows = _handled(passes[("assignee",)], "assignee")
+    team_rows = _handled(passes[("team",)], "team")
+    user_ids = [row["assignee"] for row in agent_rows if row["assignee"] is not None]
     people = {
         person.pk: person.get_full_name() or person.get_username()
         for person in get_user_model().objects.filter(pk__in=user_ids)
     }
-    team_ids = [row["team_id"] for row in team_rows if row["team_id"] is not None]
+    team_ids = [row["team"] for row in team_rows if row["team"] is not None]
     teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
     nobody, no_team = _("Not assigned"), _("No team")
     for row in agent_rows:
-        row["agent"] = people.get(row.pop("assignee_id"), nobody)
+        row["agent"] = people.get(row.pop("assignee"), nobody)
     for row in team_rows:
-        row["team"] = teams.get(row.pop("team_id"), no_team)
+        row["team"] = teams.get(row.pop("team"), no_team)
     agent_rows.sort(key=lambda row: (-row["handled"], row["agent"]))
     team_rows.sort(key=lambda row: (-row["handled"], row["team"]))
 

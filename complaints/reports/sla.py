@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from complaints.models import Priority
+from complaints.models import Priority, Team
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
-from complaints.reports.stats import as_rows, percent
+from complaints.reports.passes import grouped
+from complaints.reports.stats import percent
 from complaints.reports.volume import TRUNC, bucket_label, received_in
 
 # (key, the moment the promise was kept, its due time)
@@ -43,13 +44,13 @@ def broken_q(moment: str, due: str, now: datetime) -> Q:
     )
 
 
-def promise_counts(now: datetime) -> dict[str, Count]:
-    """``<promise>_kept`` and ``<promise>_broken`` for every promise: the aggregates of one pass."""
-    counts: dict[str, Count] = {}
+def promise_flags(now: datetime) -> dict[str, Q]:
+    """``<promise>_kept`` and ``<promise>_broken`` for every promise: the conditions counted in one pass."""
+    flags: dict[str, Q] = {}
     for key, moment, due in PROMISES:
-        counts[f"{key}_kept"] = Count("id", filter=kept_q(moment, due))
-        counts[f"{key}_broken"] = Count("id", filter=broken_q(moment, due, now))
-    return counts
+        flags[f"{key}_kept"] = kept_q(moment, due)
+        flags[f"{key}_broken"] = broken_q(moment, due, now)
+    return flags
 
 
 def kept_share(row: Mapping[str, Any], key: str) -> float | None:
@@ -58,60 +59,55 @@ def kept_share(row: Mapping[str, Any], key: str) -> float | None:
 
 
 def report_sla(*, period: Period, now: datetime) -> Report:
-    """Four queries over the period's complaints: in all, per bucket, per team, per priority."""
-    received = received_in(period)
+    """One pass over the period's complaints (in all, per bucket, per team, per priority) and the teams' names."""
     labels = promise_labels()
-    counts = promise_counts(now)
-    total = received.aggregate(total=Count("id"), **counts)
+    passes = grouped(
+        received_in(period),
+        columns={"bucket": TRUNC[period.group]("received_at"), "team": "team_id", "priority": "priority"},
+        sums=promise_flags(now),
+        groupings=[(), ("bucket",), ("team",), ("priority",)],
+    )
+    total = passes[()][0]
 
     promise_rows = [
         {
             "promise": labels[key],
             "kept": total[f"{key}_kept"],
             "broken": total[f"{key}_broken"],
-            "pending": total["total"] - total[f"{key}_kept"] - total[f"{key}_broken"],
+            "pending": total["n"] - total[f"{key}_kept"] - total[f"{key}_broken"],
             "share": kept_share(total, key),
         }
         for key, _moment, _due in PROMISES
     ]
-
-    per_bucket = (
-        received.annotate(bucket=TRUNC[period.group]("received_at"))
-        .values("bucket")
-        .annotate(total=Count("id"), **counts)
-        .order_by("bucket")
-    )
     bucket_rows = [
         {
             "bucket": bucket_label(row["bucket"], period.group),
-            "received": row["total"],
+            "received": row["n"],
             **{key: kept_share(row, key) for key, _moment, _due in PROMISES},
         }
-        for row in per_bucket
+        for row in sorted(passes[("bucket",)], key=lambda row: row["bucket"])
     ]
-
-    per_team = as_rows(
-        received.values("team_id", "team__name").annotate(total=Count("id"), **counts).order_by("team__name")
+    team_ids = [row["team"] for row in passes[("team",)] if row["team"] is not None]
+    names = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
+    team_rows = sorted(
+        (
+            {
+                "team": names.get(row["team"]) or _("No team"),
+                "received": row["n"],
+                "first_response_broken": row["first_response_broken"],
+                "resolution_broken": row["resolution_broken"],
+                "first_response": kept_share(row, "first_response"),
+                "resolution": kept_share(row, "resolution"),
+            }
+            for row in passes[("team",)]
+        ),
+        key=lambda row: (row["team"] == _("No team"), row["team"]),
     )
-    team_rows = [
-        {
-            "team": row["team__name"] or _("No team"),
-            "received": row["total"],
-            "first_response_broken": row["first_response_broken"],
-            "resolution_broken": row["resolution_broken"],
-            "first_response": kept_share(row, "first_response"),
-            "resolution": kept_share(row, "resolution"),
-        }
-        for row in per_team
-    ]
-
-    by_priority = {
-        row["priority"]: row for row in as_rows(received.values("priority").annotate(total=Count("id"), **counts))
-    }
+    by_priority = {row["priority"]: row for row in passes[("priority",)]}
     priority_rows = [
         {
             "priority": str(label),
-            "received": by_priority[code]["total"],
+            "received": by_priority[code]["n"],
             **{key: kept_share(by_priority[code], key) for key, _moment, _due in PROMISES},
         }
         for code, label in Priority.choices

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, Priority
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
-from complaints.reports.stats import hours, quantiles_by, quantiles_of
+from complaints.reports.passes import grouped
+from complaints.reports.stats import hours
 from complaints.reports.volume import TRUNC, bucket_label, received_in
 
 
@@ -20,69 +21,73 @@ def decided_in(period: Period) -> QuerySet[Complaint]:
     return Complaint.objects.filter(decided_at__gte=period.start, decided_at__lt=period.end, merged_into__isnull=True)
 
 
+# The minutes of each step, on the clock and in working time.
+RECEIVED_MEASURES = {
+    "ack_w": "acknowledgement_working_minutes",
+    "ack_c": "acknowledgement_minutes",
+    "first_w": "first_response_working_minutes",
+    "first_c": "first_response_minutes",
+}
+DECIDED_MEASURES = {"res_w": "resolution_working_minutes", "res_c": "resolution_minutes"}
+
+
 def report_times(*, period: Period, now: datetime) -> Report:
-    """Two queries for the steps (one sort per measure), two per bucket and two per priority."""
-    received = quantiles_of(
-        received_in(period),
-        [
-            f"{step}{suffix}"
-            for step in ("acknowledgement", "first_response")
-            for suffix in ("_working_minutes", "_minutes")
-        ],
+    """Three passes: the complaints received in the period in all (acknowledgement and first response) and per
+    bucket and priority (first response), and those decided in it (resolution) in all, per bucket and priority.
+    Medians and 90th percentiles are PostgreSQL's ``percentile_cont``."""
+    trunc = TRUNC[period.group]
+    received = received_in(period)
+    overall = grouped(received, columns=RECEIVED_MEASURES, groupings=[()], spreads=list(RECEIVED_MEASURES))[()][0]
+    first = grouped(
+        received,
+        columns={"bucket": trunc("received_at"), "priority": "priority", "first_w": RECEIVED_MEASURES["first_w"]},
+        groupings=[("bucket",), ("priority",)],
+        spreads=["first_w"],
     )
-    decided = quantiles_of(decided_in(period), ["resolution_working_minutes", "resolution_minutes"])
-    spreads = {**received, **decided}
-    labels = {
-        "acknowledgement": _("Acknowledgement"),
-        "first_response": _("First response"),
-        "resolution": _("Resolution"),
-    }
+    decided = grouped(
+        decided_in(period),
+        columns={"bucket": trunc("decided_at"), "priority": "priority", **DECIDED_MEASURES},
+        groupings=[(), ("bucket",), ("priority",)],
+        spreads=list(DECIDED_MEASURES),
+    )
+    spreads = {**overall, **decided[()][0]}
+    labels = {"ack": _("Acknowledgement"), "first": _("First response"), "res": _("Resolution")}
     step_rows: list[dict[str, Any]] = []
     measured: dict[str, int] = {}
     for step, label in labels.items():
-        working, clock = spreads[f"{step}_working_minutes"], spreads[f"{step}_minutes"]
-        measured[step] = clock.count
+        (count, clock), (_count, working) = spreads[f"{step}_c"], spreads[f"{step}_w"]
+        measured[step] = count
         step_rows.append(
             {
                 "step": label,
-                "measured": clock.count,
-                "median_working": hours(working.quantiles[0]),
-                "p90_working": hours(working.quantiles[1]),
-                "median_clock": hours(clock.quantiles[0]),
-                "p90_clock": hours(clock.quantiles[1]),
+                "measured": count,
+                "median_working": hours(working[0]),
+                "p90_working": hours(working[1]),
+                "median_clock": hours(clock[0]),
+                "p90_clock": hours(clock[1]),
             }
         )
 
-    trunc = TRUNC[period.group]
-    first = quantiles_by(
-        received_in(period).annotate(bucket=trunc("received_at")), "bucket", ["first_response_working_minutes"]
-    )
-    resolved = quantiles_by(
-        decided_in(period).annotate(bucket=trunc("decided_at")),
-        "bucket",
-        ["resolution_working_minutes", "resolution_minutes"],
-    )
-    bucket_rows = []
-    for bucket in sorted(set(first) | set(resolved), key=lambda moment: moment):  # type: ignore[arg-type, return-value]
-        first_q = first.get(bucket, {}).get("first_response_working_minutes", [None, None])
-        resolved_q = resolved.get(bucket, {})
-        bucket_rows.append(
-            {
-                "bucket": bucket_label(bucket, period.group),  # type: ignore[arg-type]
-                "first_response_working": hours(first_q[0]),
-                "resolution_working": hours(resolved_q.get("resolution_working_minutes", [None])[0]),
-                "resolution_clock": hours(resolved_q.get("resolution_minutes", [None])[0]),
-            }
-        )
+    none: tuple[int, list[float | None]] = (0, [None, None])
+    first_by_bucket = {row["bucket"]: row["first_w"] for row in first[("bucket",)]}
+    decided_by_bucket = {row["bucket"]: row for row in decided[("bucket",)]}
+    bucket_rows = [
+        {
+            "bucket": bucket_label(bucket, period.group),
+            "first_response_working": hours(first_by_bucket.get(bucket, none)[1][0]),
+            "resolution_working": hours(decided_by_bucket.get(bucket, {}).get("res_w", none)[1][0]),
+            "resolution_clock": hours(decided_by_bucket.get(bucket, {}).get("res_c", none)[1][0]),
+        }
+        for bucket in sorted(set(first_by_bucket) | set(decided_by_bucket))
+    ]
 
-    first_by_priority = quantiles_by(received_in(period), "priority", ["first_response_working_minutes"])
-    resolved_by_priority = quantiles_by(decided_in(period), "priority", ["resolution_working_minutes"])
+    first_by_priority = {row["priority"]: row["first_w"] for row in first[("priority",)]}
+    resolved_by_priority = {row["priority"]: row["res_w"] for row in decided[("priority",)]}
     priority_rows = []
     for code, priority_label in Priority.choices:
         if code not in first_by_priority and code not in resolved_by_priority:
             continue
-        first_p = first_by_priority.get(code, {}).get("first_response_working_minutes", [None, None])
-        resolved_p = resolved_by_priority.get(code, {}).get("resolution_working_minutes", [None, None])
+        first_p, resolved_p = first_by_priority.get(code, none)[1], resolved_by_priority.get(code, none)[1]
         priority_rows.append(
             {
                 "priority": str(priority_label),
@@ -123,7 +128,7 @@ def report_times(*, period: Period, now: datetime) -> Report:
                 by_step[resolution_label]["p90_working"],
                 kind="hours",
             ),
-            Figure("resolved", _("Resolved or declined"), measured["resolution"]),
+            Figure("resolved", _("Resolved or declined"), measured["res"]),
         ],
         tables=[
             Table(

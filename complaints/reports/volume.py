@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from complaints.models import OPEN_STATUSES, Category, Channel, Complaint
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
+from complaints.reports.passes import grouped
+from customers.models import Product
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 # Age buckets of the open backlog: (upper bound in days or None, label maker).
@@ -42,22 +44,25 @@ def _age_label(low: int, high: int | None) -> str:
 
 
 def report_volume(*, period: Period, now: datetime) -> Report:
-    """Four queries over the period's complaints (per bucket, per category and channel, per product) and one
-    over the open backlog, whatever their number."""
-    received = received_in(period)
-    trunc = TRUNC[period.group]
-
-    per_bucket = (
-        received.annotate(bucket=trunc("received_at")).values_list("bucket").annotate(n=Count("id")).order_by("bucket")
+    """One pass over the period's complaints (per bucket, category, channel and product), the products' names,
+    and one pass over the open backlog, whatever their number."""
+    passes = grouped(
+        received_in(period),
+        columns={
+            "bucket": TRUNC[period.group]("received_at"),
+            "category": "category",
+            "channel": "channel",
+            "product": "product_id",
+        },
+        groupings=[("bucket",), ("category",), ("channel",), ("product",)],
     )
-    bucket_rows = [{"bucket": bucket_label(bucket, period.group), "received": n} for bucket, n in per_bucket]
+    bucket_rows = [
+        {"bucket": bucket_label(row["bucket"], period.group), "received": row["n"]}
+        for row in sorted(passes[("bucket",)], key=lambda row: row["bucket"])
+    ]
     total = sum(row["received"] for row in bucket_rows)
-
-    by_category: dict[str, int] = {}
-    by_channel: dict[str, int] = {}
-    for category, channel, n in received.values_list("category", "channel").annotate(n=Count("id")).order_by():
-        by_category[category] = by_category.get(category, 0) + n
-        by_channel[channel] = by_channel.get(channel, 0) + n
+    by_category = {row["category"]: row["n"] for row in passes[("category",)]}
+    by_channel = {row["channel"]: row["n"] for row in passes[("channel",)]}
 
     def share(n: int) -> float | None:
         return round(100 * n / total, 1) if total else None
@@ -70,13 +75,25 @@ def report_volume(*, period: Period, now: datetime) -> Report:
         {"channel": str(label), "received": by_channel.get(code, 0), "share": share(by_channel.get(code, 0))}
         for code, label in Channel.choices
     ]
-    per_product = (
-        received.values_list("product__code", "product__name").annotate(n=Count("id")).order_by("-n", "product__name")
+    per_product = {row["product"]: row["n"] for row in passes[("product",)]}
+    products = {
+        pk: (code, name)
+        for pk, code, name in Product.objects.filter(pk__in=[pk for pk in per_product if pk is not None]).values_list(
+            "pk", "code", "name"
+        )
+    }
+    product_rows = sorted(
+        (
+            {
+                "product": products[pk][1] if pk in products else _("No product named"),
+                "code": products[pk][0] if pk in products else "",
+                "received": n,
+                "share": share(n),
+            }
+            for pk, n in per_product.items()
+        ),
+        key=lambda row: (-row["received"], row["product"]),
     )
-    product_rows = [
-        {"product": name or _("No product named"), "code": code or "", "received": n, "share": share(n)}
-        for code, name, n in per_product
-    ]
 
     # The backlog now: open complaints by how long ago they came in (one pass, a FILTER per bucket).
     buckets: dict[str, Q] = {}

@@ -328,6 +328,19 @@ def test_a_manager_records_a_purchase_in_the_products_currency(manager_carol: An
 
 
 @pytest.mark.django_db
+def test_an_amount_given_as_a_json_number_is_refused_as_the_schema_says(manager_carol: Any) -> None:
+    ann = customer(email="ann@example.com")
+    product(code="kettle")
+    data = {"customer": ann.pk, "product": "kettle", "order_number": "A-1", "purchased_on": "2026-11-30"}
+
+    response = token_client(manager_carol).post(PURCHASES, {**data, "amount": 29.9})
+
+    assert response.status_code == 400
+    assert response.json()["amount"] == ['Give the amount as a string of digits, for example "12.50".']
+    assert not Purchase.objects.filter(order_number="A-1").exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("change", "field"),
     [

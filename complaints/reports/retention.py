@@ -16,13 +16,17 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
-    Count,
+    Case,
     DateField,
     Exists,
     ExpressionWrapper,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -31,41 +35,62 @@ from django.utils.translation import gettext as _
 from compensation.models import CompensationOffer, IncidentCredit, OfferStatus
 from complaints.models import Complaint
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
+from complaints.reports.passes import grouped
 from complaints.reports.sla import PROMISES, broken_q
-from complaints.reports.stats import as_rows, percent
+from complaints.reports.stats import percent
 from complaints.reports.times import decided_in
 from customers.models import Purchase
 
 WINDOWS = (30, 90, 180)
 
 
-def _bought_within(reference: str, days: int) -> Exists:
-    """A purchase by the row's customer dated after the row's ``reference`` day and at most ``days`` later."""
-    until = ExpressionWrapper(OuterRef(reference) + timedelta(days=days), output_field=DateField())
-    return Exists(
-        Purchase.objects.filter(customer_id=OuterRef("customer_id"), purchased_on__gt=OuterRef(reference)).filter(
-            purchased_on__lte=until
-        )
+# A customer who did not buy again within the longest window.
+NOT_AGAIN = 0
+
+
+def _window_of_next_purchase(reference: str) -> Subquery:
+    """The shortest window (30, 90 or 180 days after the row's ``reference`` day) holding the row's customer's
+    next purchase after that day, ``NOT_AGAIN`` when none does: one index lookup per row."""
+    after = Purchase.objects.filter(customer_id=OuterRef("customer_id"), purchased_on__gt=OuterRef(reference))
+    window = Case(
+        *(
+            When(
+                purchased_on__lte=ExpressionWrapper(
+                    OuterRef(reference) + timedelta(days=days), output_field=DateField()
+                ),
+                then=Value(days),
+            )
+            for days in WINDOWS
+        ),
+        default=Value(NOT_AGAIN),
+        output_field=IntegerField(),
+    )
+    return Subquery(
+        after.order_by("purchased_on").annotate(window=window).values("window")[:1], output_field=IntegerField()
     )
 
 
-def _window_counts(matured: Callable[[int], Q]) -> dict[str, Count]:
-    """``matured_N`` (the window of N days has passed: ``matured(N)``) and ``returned_N`` (and they bought again)
-    for every window."""
-    counts: dict[str, Count] = {}
-    for days in WINDOWS:
-        counts[f"matured_{days}"] = Count("id", filter=matured(days))
-        counts[f"returned_{days}"] = Count("id", filter=matured(days) & Q(**{f"again_{days}": True}))
-    return counts
+def _longest_window_passed(passed: Callable[[int], Q]) -> Case:
+    """The longest window that has fully passed for the row (``passed(N)``), 0 when none has."""
+    return Case(
+        *(When(passed(days), then=Value(days)) for days in sorted(WINDOWS, reverse=True)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
 def complained_cohort(period: Period, now: datetime) -> QuerySet[Any]:
-    """The last complaint decided in the period of each customer, with ``compensated``, ``broken`` and
-    ``again_N`` for every window."""
+    """The last complaint decided in the period of each customer (a duplicate's earlier ones left out)."""
     decided = decided_in(period)
     later = decided.filter(customer_id=OuterRef("customer_id")).filter(
         Q(decided_at__gt=OuterRef("decided_at")) | Q(decided_at=OuterRef("decided_at"), id__gt=OuterRef("id"))
     )
+    return decided.filter(~Exists(later)).annotate(decided_day=TruncDate("decided_at"))
+
+
+def _complained_columns(now: datetime) -> dict[str, Any]:
+    """Per customer: compensated (an offer accepted or fulfilled, or a credit for the complaint's incident), a
+    promise broken, the window of their next purchase, and the longest window passed since the decision."""
     granted = CompensationOffer.objects.filter(
         complaint_id=OuterRef("pk"), status__in=[OfferStatus.ACCEPTED, OfferStatus.FULFILLED]
     )
@@ -75,61 +100,69 @@ def complained_cohort(period: Period, now: datetime) -> QuerySet[Any]:
     any_broken = Q()
     for _key, moment, due in PROMISES:
         any_broken |= broken_q(moment, due, now)
-    return (
-        decided.filter(~Exists(later))
-        .annotate(
-            decided_day=TruncDate("decided_at"),
-            compensated=ExpressionWrapper(Exists(granted) | Exists(credited), output_field=BooleanField()),
-            broken=ExpressionWrapper(any_broken, output_field=BooleanField()),
-        )
-        .annotate(**{f"again_{days}": _bought_within("decided_day", days) for days in WINDOWS})
-    )
+    return {
+        "compensated": ExpressionWrapper(Exists(granted) | Exists(credited), output_field=BooleanField()),
+        "broken": ExpressionWrapper(any_broken, output_field=BooleanField()),
+        "window": _window_of_next_purchase("decided_day"),
+        "passed": _longest_window_passed(lambda days: Q(decided_at__lte=now - timedelta(days=days))),
+    }
 
 
 def never_complained_cohort(period: Period) -> QuerySet[Any]:
-    """The first purchase in the period of each customer who never complained, with ``again_N``."""
+    """The first purchase in the period of each customer who never complained."""
     in_period = Purchase.objects.filter(purchased_on__gte=period.date_from, purchased_on__lte=period.date_to)
     earlier = in_period.filter(customer_id=OuterRef("customer_id")).filter(
         Q(purchased_on__lt=OuterRef("purchased_on")) | Q(purchased_on=OuterRef("purchased_on"), id__lt=OuterRef("id"))
     )
-    return (
-        in_period.filter(~Exists(Complaint.objects.filter(customer_id=OuterRef("customer_id"))))
-        .filter(~Exists(earlier))
-        .annotate(**{f"again_{days}": _bought_within("purchased_on", days) for days in WINDOWS})
+    return in_period.filter(~Exists(Complaint.objects.filter(customer_id=OuterRef("customer_id")))).filter(
+        ~Exists(earlier)
     )
+
+
+def _windows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Customers, and per window those for whom it passed (``matured_N``) and who bought again in it
+    (``returned_N``), from rows counted by (window of the next purchase, longest window passed)."""
+    totals: dict[str, Any] = {"customers": sum(row["n"] for row in rows)}
+    for days in WINDOWS:
+        matured = [row for row in rows if row["passed"] >= days]
+        totals[f"matured_{days}"] = sum(row["n"] for row in matured)
+        totals[f"returned_{days}"] = sum(
+            row["n"] for row in matured if row["window"] not in (None, NOT_AGAIN) and row["window"] <= days
+        )
+    return totals
 
 
 def _shares(row: dict[str, Any]) -> dict[str, Any]:
     return {f"within_{days}": percent(row[f"returned_{days}"], row[f"matured_{days}"]) for days in WINDOWS}
 
 
-def _sum(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ["customers", *(f"{kind}_{days}" for kind in ("matured", "returned") for days in WINDOWS)]
-    return {key: sum(row[key] for row in rows) for key in keys}
-
-
 def report_retention(*, period: Period, now: datetime) -> Report:
-    """Two queries: the complained cohort grouped by (compensated, broken), and the never-complained one."""
+    """Two passes: the customers who complained, counted by (compensated, promise broken, window of the next
+    purchase, windows passed), and those who never did, by the last two."""
     today = timezone.localdate(now)
-    counts = _window_counts(lambda days: Q(decided_at__lte=now - timedelta(days=days)))
-    groups = as_rows(
-        complained_cohort(period, now)
-        .values("compensated", "broken")
-        .annotate(customers=Count("id"), **counts)
-        .order_by()
-    )
-    baseline = never_complained_cohort(period).aggregate(
-        customers=Count("id"), **_window_counts(lambda days: Q(purchased_on__lte=today - timedelta(days=days)))
-    )
+    groups = grouped(
+        complained_cohort(period, now),
+        columns=_complained_columns(now),
+        groupings=[("compensated", "broken", "window", "passed")],
+    )[("compensated", "broken", "window", "passed")]
+    baseline = grouped(
+        never_complained_cohort(period),
+        columns={
+            "window": _window_of_next_purchase("purchased_on"),
+            "passed": _longest_window_passed(lambda days: Q(purchased_on__lte=today - timedelta(days=days))),
+        },
+        groupings=[("window", "passed")],
+    )[("window", "passed")]
 
     def pick(compensated: bool | None = None, broken: bool | None = None) -> dict[str, Any]:
-        chosen = [
-            row
-            for row in groups
-            if (compensated is None or row["compensated"] is compensated)
-            and (broken is None or row["broken"] is broken)
-        ]
-        return _sum(chosen)
+        return _windows(
+            [
+                row
+                for row in groups
+                if (compensated is None or row["compensated"] is compensated)
+                and (broken is None or row["broken"] is broken)
+            ]
+        )
 
     lines = [
         ("complained", _("Complained (all)"), pick()),
@@ -141,11 +174,7 @@ def report_retention(*, period: Period, now: datetime) -> Report:
         ("compensated_broken", _("Compensated, a promise broken"), pick(compensated=True, broken=True)),
         ("not_compensated_kept", _("Not compensated, every promise kept"), pick(compensated=False, broken=False)),
         ("not_compensated_broken", _("Not compensated, a promise broken"), pick(compensated=False, broken=True)),
-        (
-            "never_complained",
-            _("Never complained"),
-            {"customers": baseline["customers"], **{key: baseline[key] for key in baseline if key != "customers"}},
-        ),
+        ("never_complained", _("Never complained"), _windows(baseline)),
     ]
     share_rows = [{"group": label, "customers": row["customers"], **_shares(row)} for _key, label, row in lines]
     detail_rows = [

@@ -426,9 +426,10 @@ class Bench:
 
     def _report_workloads(self) -> list[Workload]:
         """Each managers' report, opened one at a time (its server time alone): for the last 30 days (the page's
-        default) as ``r-<slug>``, and for the last 365 days as ``y-<slug>``."""
+        default) as ``r-<slug>``, the last 90 as ``q-<slug>`` and the last 365 as ``y-<slug>``."""
         workloads = []
-        for days, prefix, requests in ((30, "r", REPORT_REQUESTS), (365, "y", REPORT_YEAR_REQUESTS)):
+        periods = ((30, "r", REPORT_REQUESTS), (90, "q", REPORT_REQUESTS), (365, "y", REPORT_YEAR_REQUESTS))
+        for days, prefix, requests in periods:
             for slug in REPORTS:
                 workloads.append(
                     Workload(
@@ -885,7 +886,8 @@ def benchmark_run(
     out(
         f"Server: gunicorn, {shape}; client: {concurrency} "
         f"threads on the same machine ({os.cpu_count()} CPUs); {requests:,} timed requests per workload, but the"
-        f" reports: {REPORT_REQUESTS} (r, last 30 days) and {REPORT_YEAR_REQUESTS} (y, last 365 days) from one thread."
+        f" reports: {REPORT_REQUESTS} (r, q: last 30 and 90 days) and {REPORT_YEAR_REQUESTS} (y, last 365 days) from"
+        " one thread."
     )
     out(f"Load average (1 min) when the measurements started: {load_before:.2f}; when they ended: {load_after:.2f}.")
     out("(a) counts complete submissions per second (form GET + POST); its latencies are of the POST alone.")

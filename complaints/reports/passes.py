@@ -9,11 +9,15 @@ Python as PostgreSQL's ``percentile_cont`` does: the same figures come back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import Combinable
+from django.utils import timezone
 
 from complaints.reports.stats import QUANTILES, interpolated
 
@@ -101,7 +105,10 @@ def _grouping_sets(
     quote = connection.ops.quote_name
     used = [name for name in columns if name in spreads or any(name in grouping for grouping in groupings)]
     inner = rows.values(*(f"c_{name}" for name in used), *(f"f_{name}" for name in sums))
-    inner_sql, params = inner.query.sql_with_params()
+    try:
+        inner_sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a queryset that can match nothing (``.none()``)
+        return {grouping: [] for grouping in groupings}
     grouped_columns = [name for name in used if any(name in grouping for grouping in groupings)]
     column_sql = [quote(f"c_{name}") for name in grouped_columns]
     quantiles = "ARRAY[" + ", ".join(str(q) for q in QUANTILES) + "]::float8[]"
@@ -129,7 +136,7 @@ def _grouping_sets(
         cursor.execute(sql, params)
         for record in cursor.fetchall():
             grouping = masks[record[0]]
-            values = dict(zip(grouped_columns, record[1 : 1 + len(grouped_columns)], strict=True))
+            values = dict(zip(grouped_columns, map(_aware, record[1 : 1 + len(grouped_columns)]), strict=True))
             found = list(record[1 + len(grouped_columns) :])
             row: dict[str, Any] = {name: values[name] for name in grouping}
             row["n"] = found.pop(0)
@@ -140,6 +147,14 @@ def _grouping_sets(
                 row[name] = (count, list(spread) if spread else [None] * len(QUANTILES))
             result[grouping].append(row)
     return result
+
+
+def _aware(value: Any) -> Any:
+    """A truncated time (a bucket) read by the raw query comes back in local wall time, as the ORM's would
+    before it makes it aware: make it aware the same way."""
+    if isinstance(value, datetime) and timezone.is_naive(value) and settings.USE_TZ:
+        return timezone.make_aware(value)
+    return value
 
 
 def _mask(columns: list[str], grouping: Grouping) -> int:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
@@ -26,8 +27,8 @@ class ListApi(GenericAPIView[Any]):
         return self.selected()
 
     def selected(self) -> QuerySet[Any]:
-        """The selector's queryset for this request (its permission check included)."""
-        raise NotImplementedError
+        """The selector's queryset for this request (its permission check included): each list defines it."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define selected() to return its selector's rows.")
 
     def list_response(self, serializer_class: type[serializers.BaseSerializer[Any]]) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -203,17 +203,19 @@ def _notify_assignee(*, complaint: Complaint, kind: str, key: str, **extra: Any)
     )
 
 
-def _stamp_elapsed(complaint: Complaint, step: str, moment: datetime | None) -> list[str]:
-    """Fix how long ``step`` took from receipt to ``moment`` (``None`` clears it), on the clock and on the
-    working time of the complaint's promise; returns the fields set (not saved)."""
+def _stamp_elapsed(complaint: Complaint, steps: dict[str, datetime | None]) -> list[str]:
+    """Fix how long each step took from receipt to its moment (``None`` clears it), on the clock and on the
+    working time of the complaint's promise (read once); returns the fields set (not saved)."""
     wt = None
-    if moment is not None and complaint.sla_policy_id is not None:
+    if complaint.sla_policy_id is not None and any(moment is not None for moment in steps.values()):
         calendar_id = SlaPolicy.objects.filter(pk=complaint.sla_policy_id).values_list("calendar_id", flat=True).first()
         wt = working_time_of(calendar_id)
-    values = elapsed_values(step, wt, complaint.received_at, moment)
-    for name, value in values.items():
-        setattr(complaint, name, value)
-    return list(values)
+    fields: list[str] = []
+    for step, moment in steps.items():
+        for name, value in elapsed_values(step, wt, complaint.received_at, moment).items():
+            setattr(complaint, name, value)
+            fields.append(name)
+    return fields
 
 
 def _touch(complaint: Complaint, now: datetime, fields: list[str]) -> None:
@@ -398,17 +400,18 @@ def _apply_transition(
         complaint.closed_at = None
         complaint.reopen_count += 1
         fields += ["resolved_at", "closed_at", "reopen_count"]
+    stamps: dict[str, datetime | None] = {}
     if transition.target in (Status.RESOLVED, Status.REJECTED):
         # A decision, granted or declined: the time to resolution runs from receipt to it.
-        complaint.decided_at = now
-        fields += ["decided_at", *_stamp_elapsed(complaint, "resolution", now)]
+        complaint.decided_at = stamps["resolution"] = now
+        fields.append("decided_at")
     elif action == Action.REOPEN:
-        complaint.decided_at = None
-        fields += ["decided_at", *_stamp_elapsed(complaint, "resolution", None)]
+        complaint.decided_at = stamps["resolution"] = None
+        fields.append("decided_at")
     if transition.letter and complaint.first_responded_at is None:
-        complaint.first_responded_at = now
+        complaint.first_responded_at = stamps["first_response"] = now
         fields.append("first_responded_at")
-        fields += _stamp_elapsed(complaint, "first_response", now)
+    fields += _stamp_elapsed(complaint, stamps)
     # The clock stops while we wait for the customer and runs again, due times moved, when the wait ends.
     if transition.target == Status.AWAITING_CUSTOMER and previous != Status.AWAITING_CUSTOMER:
         fields += sla_pause(complaint, now)
@@ -511,7 +514,7 @@ def complaint_reply(*, complaint: Complaint | int, author: User, body: str) -> C
     if locked.first_responded_at is None:
         locked.first_responded_at = now
         fields.append("first_responded_at")
-        fields += _stamp_elapsed(locked, "first_response", now)
+        fields += _stamp_elapsed(locked, {"first_response": now})
     if locked.next_response_due is not None:
         locked.next_response_due = None
         fields.append("next_response_due")

@@ -702,6 +702,28 @@ def _after_decision_rows(
                         "",
                     )
                 )
+        if item.outcome == Outcome.EXPLAINED and rng.random() < 0.15:
+            # Some customers turn down what they were offered: the offers report shows their fate.
+            offered = item.decided_at - timedelta(days=rng.uniform(1, 5))
+            offer_rows.append(
+                (
+                    item.complaint_id,
+                    OfferKind.VOUCHER,
+                    (item.product.price * Decimal("0.10")).quantize(Decimal("0.01")),
+                    item.product.currency,
+                    rng.choice((OfferStatus.DECLINED, OfferStatus.EXPIRED)),
+                    OfferKind.VOUCHER,
+                    "",
+                    "",
+                    "",
+                    "",
+                    offered,
+                    item.decided_at,
+                    offered,
+                    item.decided_at,
+                    None,
+                )
+            )
         if item.outcome == Outcome.MONETARY:
             kind = rng.choice(MONEY_OFFER_KINDS)
             share = Decimal(rng.choice(("0.10", "0.25", "0.50", "1.00")))

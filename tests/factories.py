@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from compensation.models import CompensationOffer, OfferKind, OfferStatus
 from complaints.models import Category, Complaint
 from complaints.permissions import AGENTS_GROUP, MANAGERS_GROUP, TEAM_LEADS_GROUP
 from complaints.services import complaint_submit
@@ -350,3 +351,16 @@ def volume_history() -> list[Complaint]:
 _ROLE_SPECS[MANAGERS_GROUP].append(
     {"customers": importlib.import_module("customers.migrations.0002_managers_add_customers").ADD_CUSTOMER}
 )
+
+
+def fulfilled_voucher(complaint: Any, *, decided_at: Any, amount: str = "100.00") -> CompensationOffer:
+    """A voucher the customer accepted and was given, as the reports count compensation."""
+    return CompensationOffer.objects.create(
+        complaint=complaint,
+        kind=OfferKind.VOUCHER,
+        amount=Decimal(amount),
+        currency="RUB",
+        status=OfferStatus.FULFILLED,
+        offered_at=decided_at,
+        decided_at=decided_at,
+    )

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from complaints.reports.outcomes import report_outcomes
 from complaints.reports.people import report_people
 from complaints.reports.retention import report_retention
 from complaints.reports.sla import report_sla
+from complaints.reports.snapshot import report_transaction
 from complaints.reports.times import report_times
 from complaints.reports.volume import report_volume
 
@@ -41,22 +41,8 @@ REPORTS: dict[str, ReportSpec] = {
 }
 
 
-# Memory for each sort of a report's queries on PostgreSQL: a year of complaints sorts in memory, not on disk.
-REPORT_WORK_MEM = "64MB"
-
-
 def report_build(*, slug: str, period: Period, now: datetime) -> Report:
-    """Build one report, its queries in one read-only transaction (one snapshot: the tables agree with each other;
-    inside a caller's transaction, that one); ``KeyError`` for an unknown slug."""
+    """Build one report in one read-only snapshot (``report_transaction``); ``KeyError`` for an unknown slug."""
     spec = REPORTS[slug]
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                if outermost:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                # Compiling the aggregates costs more than running them here (over a second on the retention query).
-                cursor.execute(
-                    "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [REPORT_WORK_MEM]
-                )
+    with report_transaction():
         return spec.build(period=period, now=now)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint, Priority
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
 from complaints.reports.passes import grouped
+from complaints.reports.snapshot import side_by_side
 from complaints.reports.stats import hours
 from complaints.reports.volume import TRUNC, bucket_label, received_in
 
@@ -32,25 +33,33 @@ DECIDED_MEASURES = {"res_w": "resolution_working_minutes", "res_c": "resolution_
 
 
 def report_times(*, period: Period, now: datetime) -> Report:
-    """Three passes: the complaints received in the period in all (acknowledgement and first response) and per
-    bucket and priority (first response), and those decided in it (resolution) in all, per bucket and priority.
-    Medians and 90th percentiles are PostgreSQL's ``percentile_cont``."""
+    """Three passes, side by side on PostgreSQL: the complaints received in the period in all (acknowledgement and
+    first response) and per bucket and priority (first response), and those decided in it (resolution) in all, per
+    bucket and priority. Medians and 90th percentiles are PostgreSQL's ``percentile_cont``."""
     trunc = TRUNC[period.group]
     received = received_in(period)
-    overall = grouped(received, columns=RECEIVED_MEASURES, groupings=[()], spreads=list(RECEIVED_MEASURES))[()][0]
-    first = grouped(
-        received,
-        columns={"bucket": trunc("received_at"), "priority": "priority", "first_w": RECEIVED_MEASURES["first_w"]},
-        groupings=[("bucket",), ("priority",)],
-        spreads=["first_w"],
+    overall, first, decided = side_by_side(
+        [
+            lambda: grouped(received, columns=RECEIVED_MEASURES, groupings=[()], spreads=list(RECEIVED_MEASURES)),
+            lambda: grouped(
+                received,
+                columns={
+                    "bucket": trunc("received_at"),
+                    "priority": "priority",
+                    "first_w": RECEIVED_MEASURES["first_w"],
+                },
+                groupings=[("bucket",), ("priority",)],
+                spreads=["first_w"],
+            ),
+            lambda: grouped(
+                decided_in(period),
+                columns={"bucket": trunc("decided_at"), "priority": "priority", **DECIDED_MEASURES},
+                groupings=[(), ("bucket",), ("priority",)],
+                spreads=list(DECIDED_MEASURES),
+            ),
+        ]
     )
-    decided = grouped(
-        decided_in(period),
-        columns={"bucket": trunc("decided_at"), "priority": "priority", **DECIDED_MEASURES},
-        groupings=[(), ("bucket",), ("priority",)],
-        spreads=list(DECIDED_MEASURES),
-    )
-    spreads = {**overall, **decided[()][0]}
+    spreads = {**overall[()][0], **decided[()][0]}
     labels = {"ack": _("Acknowledgement"), "first": _("First response"), "res": _("Resolution")}
     step_rows: list[dict[str, Any]] = []
     measured: dict[str, int] = {}

@@ -98,6 +98,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Reports run their independent passes side by side on PostgreSQL, each on its own connection (one snapshot).
+REPORTS_PARALLEL = env.bool("REPORTS_PARALLEL", default=True)
 # The reports' covering indexes carry extra columns on PostgreSQL; SQLite (the embedded mode) keeps their keys only.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 

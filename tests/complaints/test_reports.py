@@ -14,7 +14,7 @@ from complaints.reports.base import Period, Report
 from complaints.reports.registry import REPORTS, report_build
 from complaints.reports.stats import interpolated
 from customers.models import Purchase
-from tests.factories import CustomerFactory, ProductFactory, PurchaseFactory, UserFactory
+from tests.factories import CustomerFactory, ProductFactory, PurchaseFactory, UserFactory, fulfilled_voucher
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "week")
@@ -341,14 +341,7 @@ def test_retention_after_a_complaint_split_by_compensation_and_promises_beside_t
     c1, c2, c3, c4 = (CustomerFactory(email=f"c{n}@example.com") for n in range(1, 5))
     # c1: compensated, every promise kept, bought again 15 days later.
     one = complaint(at(10, month=5), customer=c1, status=Status.CLOSED, decided_at=at(10, month=5), **kept)
-    CompensationOffer.objects.create(
-        complaint=one,
-        kind=OfferKind.VOUCHER,
-        amount=Decimal("100"),
-        currency="RUB",
-        status=OfferStatus.FULFILLED,
-        decided_at=at(9, month=5),
-    )
+    fulfilled_voucher(one, decided_at=at(9, month=5))
     PurchaseFactory(customer=c1, purchased_on=date(2026, 5, 25))
     # c2: resolution late, bought again 69 days later.
     complaint(

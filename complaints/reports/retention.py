@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db.models import (
@@ -38,7 +37,6 @@ from complaints.models import Complaint
 from complaints.reports.base import Chart, Column, Figure, Period, Report, Table
 from complaints.reports.passes import grouped
 from complaints.reports.sla import PROMISES, broken_q
-from complaints.reports.snapshot import side_by_side
 from complaints.reports.stats import percent
 from complaints.reports.times import decided_in
 from customers.models import Purchase
@@ -139,31 +137,21 @@ def _shares(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def report_retention(*, period: Period, now: datetime) -> Report:
-    """Two passes, side by side on PostgreSQL: the customers who complained, counted by (compensated, promise
-    broken, window of the next purchase, windows passed), and those who never did, by the last two."""
+    """Two passes: the customers who complained, counted by (compensated, promise broken, window of the next
+    purchase, windows passed), and those who never did, by the last two."""
     today = timezone.localdate(now)
     complained_key = ("compensated", "broken", "window", "passed")
-    complained, never = side_by_side(
-        [
-            partial(
-                grouped,
-                complained_cohort(period, now),
-                columns=_complained_columns(now),
-                groupings=[complained_key],
-            ),
-            partial(
-                grouped,
-                never_complained_cohort(period),
-                columns={
-                    "window": _window_of_next_purchase("purchased_on"),
-                    "passed": _longest_window_passed(lambda days: Q(purchased_on__lte=today - timedelta(days=days))),
-                },
-                groupings=[("window", "passed")],
-            ),
-        ]
-    )
-    groups = complained[complained_key]
-    baseline = never[("window", "passed")]
+    groups = grouped(complained_cohort(period, now), columns=_complained_columns(now), groupings=[complained_key])[
+        complained_key
+    ]
+    baseline = grouped(
+        never_complained_cohort(period),
+        columns={
+            "window": _window_of_next_purchase("purchased_on"),
+            "passed": _longest_window_passed(lambda days: Q(purchased_on__lte=today - timedelta(days=days))),
+        },
+        groupings=[("window", "passed")],
+    )[("window", "passed")]
 
     def pick(compensated: bool | None = None, broken: bool | None = None) -> dict[str, Any]:
         return _windows(

@@ -9,8 +9,6 @@ from typing import Any, cast
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from compensation.models import CompensationOffer, OfferKind, OfferStatus
 from complaints.models import Category, Complaint
@@ -326,13 +324,6 @@ def assert_bounded_queries(fetch_received: Callable[[], int], *, limit: int, ass
         with assert_max_num_queries(limit):
             received = fetch_received()
         assert received == total
-
-
-def api_client_for(user: Any) -> APIClient:
-    """An API client signed in with a token of ``user``."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def volume_history() -> list[Complaint]:

@@ -10,7 +10,7 @@ from complaints.models import Complaint, ComplaintEvent, Status
 from complaints.services import complaint_note_add, complaint_reply, complaint_transition
 from complaints.transitions import Action
 from notifications.models import Letter
-from tests.factories import api_client_for as _client_for
+from tests.api_clients import token_client as _client_for
 from tests.factories import submit_complaint
 
 LIST = "/api/v1/complaints/"

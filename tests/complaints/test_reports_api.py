@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 
 from complaints.reports.api import PlainValueField
 from complaints.reports.registry import REPORTS
-from tests.factories import REPORT_PERIOD, api_client_for, assert_bounded_queries, volume_history
+from tests.api_clients import token_client
+from tests.factories import REPORT_PERIOD, assert_bounded_queries, volume_history
 
 LIST_URL = "/api/v1/reports/"
 URL = "/api/v1/reports/volume/"
@@ -20,14 +21,14 @@ URL = "/api/v1/reports/volume/"
 
 @pytest.fixture
 def carol_api(manager_carol: Any) -> APIClient:
-    return api_client_for(manager_carol)
+    return token_client(manager_carol)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [LIST_URL, URL])
 @pytest.mark.parametrize("persona", ["agent_bob", "lead_tess", "outsider_dave"])
 def test_only_managers_read_the_reports(request: pytest.FixtureRequest, persona: str, url: str) -> None:
-    assert api_client_for(request.getfixturevalue(persona)).get(url).status_code == 403
+    assert token_client(request.getfixturevalue(persona)).get(url).status_code == 403
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
-from complaints.sla import elapsed_values, working_time_of
+from complaints.sla import elapsed_fields
 
 
 def letter_delivered(*, complaint_id: int, letter_id: int, kind: str, recipient: str, sent_at: datetime) -> None:
@@ -21,7 +21,9 @@ def letter_delivered(*, complaint_id: int, letter_id: int, kind: str, recipient:
         found = unacknowledged.values_list("received_at", "sla_policy__calendar_id").first()
         if found is not None:
             received_at, calendar_id = found
-            elapsed = elapsed_values("acknowledgement", working_time_of(calendar_id), received_at, sent_at)
+            elapsed = elapsed_fields(
+                received_at=received_at, calendar_id=calendar_id, steps={"acknowledgement": sent_at}
+            )
             unacknowledged.update(acknowledged_at=sent_at, **elapsed)
 
 

@@ -175,3 +175,15 @@ def elapsed_values(step: str, wt: WorkingTime | None, start: datetime, end: date
         raise ValueError(f"unknown step {step!r}")
     clock, working = elapsed_minutes(wt or ALWAYS_OPEN, start, end) if end is not None else (None, None)
     return {f"{step}_minutes": clock, f"{step}_working_minutes": working}
+
+
+def elapsed_fields(
+    *, received_at: datetime, calendar_id: int | None, steps: dict[str, datetime | None]
+) -> dict[str, int | None]:
+    """The duration fields of each step from receipt to its moment (``None`` clears them), on the clock and on
+    the working time of the calendar with ``calendar_id`` (read only when a step has a moment)."""
+    wt = working_time_of(calendar_id) if any(moment is not None for moment in steps.values()) else None
+    fields: dict[str, int | None] = {}
+    for step, moment in steps.items():
+        fields.update(elapsed_values(step, wt, received_at, moment))
+    return fields

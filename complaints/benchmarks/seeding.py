@@ -672,6 +672,30 @@ def _complaint_rows(
     return complaint_rows, event_rows, decided_rows
 
 
+def _offer_row(item: _Decided, kind: str, share: Decimal, status: str, offered: datetime, *, fulfilled: bool) -> Row:
+    """An offer of ``share`` of the product's price, made at ``offered`` and answered when the complaint was
+    decided (in ``OFFER_COLUMNS`` order)."""
+    amount = (item.product.price * share).quantize(Decimal("0.01"))
+    fulfilled_at = item.decided_at if fulfilled else None
+    return (
+        item.complaint_id,
+        kind,
+        amount,
+        item.product.currency,
+        status,
+        kind,
+        "",
+        "",
+        "",
+        "",
+        offered,
+        item.decided_at,
+        offered,
+        item.decided_at,
+        fulfilled_at,
+    )
+
+
 def _after_decision_rows(
     ctx: _Context, *, decided: list[_Decided], first_purchase: int, purchases: int
 ) -> tuple[list[Row], list[Row]]:
@@ -705,48 +729,13 @@ def _after_decision_rows(
         if item.outcome == Outcome.EXPLAINED and rng.random() < 0.15:
             # Some customers turn down what they were offered: the offers report shows their fate.
             offered = item.decided_at - timedelta(days=rng.uniform(1, 5))
-            offer_rows.append(
-                (
-                    item.complaint_id,
-                    OfferKind.VOUCHER,
-                    (item.product.price * Decimal("0.10")).quantize(Decimal("0.01")),
-                    item.product.currency,
-                    rng.choice((OfferStatus.DECLINED, OfferStatus.EXPIRED)),
-                    OfferKind.VOUCHER,
-                    "",
-                    "",
-                    "",
-                    "",
-                    offered,
-                    item.decided_at,
-                    offered,
-                    item.decided_at,
-                    None,
-                )
-            )
+            status = rng.choice((OfferStatus.DECLINED, OfferStatus.EXPIRED))
+            offer_rows.append(_offer_row(item, OfferKind.VOUCHER, Decimal("0.10"), status, offered, fulfilled=False))
         if item.outcome == Outcome.MONETARY:
             kind = rng.choice(MONEY_OFFER_KINDS)
             share = Decimal(rng.choice(("0.10", "0.25", "0.50", "1.00")))
             offered = item.decided_at - timedelta(hours=rng.uniform(1, 24))
-            offer_rows.append(
-                (
-                    item.complaint_id,
-                    kind,
-                    (item.product.price * share).quantize(Decimal("0.01")),
-                    item.product.currency,
-                    OfferStatus.FULFILLED,
-                    kind,
-                    "",
-                    "",
-                    "",
-                    "",
-                    offered,
-                    item.decided_at,
-                    offered,
-                    item.decided_at,
-                    item.decided_at,
-                )
-            )
+            offer_rows.append(_offer_row(item, kind, share, OfferStatus.FULFILLED, offered, fulfilled=True))
     return purchase_rows, offer_rows
 
 

@@ -29,10 +29,9 @@ from complaints.models import (
 from complaints.permissions import can_handle_complaints
 from complaints.sla import (
     add_working_minutes,
-    elapsed_values,
+    elapsed_fields,
     working_minutes_between,
     working_time_for,
-    working_time_of,
 )
 from complaints.tokens import staff_url, tracking_url
 from complaints.transitions import TRANSITIONS, Action
@@ -205,17 +204,14 @@ def _notify_assignee(*, complaint: Complaint, kind: str, key: str, **extra: Any)
 
 def _stamp_elapsed(complaint: Complaint, steps: dict[str, datetime | None]) -> list[str]:
     """Fix how long each step took from receipt to its moment (``None`` clears it), on the clock and on the
-    working time of the complaint's promise (read once); returns the fields set (not saved)."""
-    wt = None
+    working time of the complaint's promise; returns the fields set (not saved)."""
+    calendar_id = None
     if complaint.sla_policy_id is not None and any(moment is not None for moment in steps.values()):
         calendar_id = SlaPolicy.objects.filter(pk=complaint.sla_policy_id).values_list("calendar_id", flat=True).first()
-        wt = working_time_of(calendar_id)
-    fields: list[str] = []
-    for step, moment in steps.items():
-        for name, value in elapsed_values(step, wt, complaint.received_at, moment).items():
-            setattr(complaint, name, value)
-            fields.append(name)
-    return fields
+    fields = elapsed_fields(received_at=complaint.received_at, calendar_id=calendar_id, steps=steps)
+    for name, value in fields.items():
+        setattr(complaint, name, value)
+    return list(fields)
 
 
 def _touch(complaint: Complaint, now: datetime, fields: list[str]) -> None:

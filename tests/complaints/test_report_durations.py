@@ -3,7 +3,7 @@ the services when each step happens; reopening clears the resolution and counts 
 
 import importlib
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,6 +41,22 @@ def _at(when: datetime, service: Any, **kwargs: Any) -> Any:
         return service(**kwargs)
 
 
+def _move(when: datetime, complaint: Complaint, action: str, actor: Any, comment: str = "") -> Complaint:
+    """A status change at ``when``, with the closing answers the action asks for."""
+    return cast(
+        Complaint,
+        _at(
+            when,
+            complaint_transition,
+            complaint=complaint,
+            action=action,
+            actor=actor,
+            comment=comment,
+            **closing_answers(action),
+        ),
+    )
+
+
 def _durations(complaint: Complaint) -> dict[str, Any]:
     complaint.refresh_from_db()
     names = [
@@ -65,15 +81,7 @@ def test_steps_are_timed_on_the_clock_and_in_office_hours(office_hours: SlaPolic
         sent_at=ekb(20, 17, 2),
     )
     _at(ekb(23, 10), complaint_reply, complaint=complaint, author=agent_bob, body="We are sorry; we are on it.")
-    _at(
-        ekb(23, 12, 30),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.RESOLVE,
-        actor=agent_bob,
-        comment="Replaced.",
-        **closing_answers(Action.RESOLVE),
-    )
+    _move(ekb(23, 12, 30), complaint, Action.RESOLVE, agent_bob, "Replaced.")
 
     assert _durations(complaint) == {
         "acknowledgement_minutes": 2,
@@ -108,38 +116,15 @@ def test_reopening_clears_the_resolution_and_the_next_one_counts_from_receipt(
     office_hours: SlaPolicy, agent_bob: Any
 ) -> None:
     complaint = _at(ekb(20, 17), submit_complaint)
-    _at(ekb(23, 10), complaint_transition, complaint=complaint, action=Action.START, actor=agent_bob)
-    _at(
-        ekb(23, 12, 30),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.RESOLVE,
-        actor=agent_bob,
-        comment="Done.",
-        **closing_answers(Action.RESOLVE),
-    )
+    _move(ekb(23, 10), complaint, Action.START, agent_bob)
+    _move(ekb(23, 12, 30), complaint, Action.RESOLVE, agent_bob, "Done.")
 
-    _at(
-        ekb(23, 15),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.REOPEN,
-        actor=agent_bob,
-        comment="Not fixed after all.",
-    )
+    _move(ekb(23, 15), complaint, Action.REOPEN, agent_bob, "Not fixed after all.")
     reopened = _durations(complaint)
     assert (reopened["resolution_minutes"], reopened["resolution_working_minutes"]) == (None, None)
     assert (reopened["reopen_count"], reopened["decided_at"]) == (1, None)
 
-    _at(
-        ekb(24, 9, 30),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.RESOLVE,
-        actor=agent_bob,
-        comment="Done now.",
-        **closing_answers(Action.RESOLVE),
-    )
+    _move(ekb(24, 9, 30), complaint, Action.RESOLVE, agent_bob, "Done now.")
     again = _durations(complaint)
     # Friday 17:00 to Tuesday 09:30: 88.5 hours; 1 + 9 + 0.5 working hours.
     assert (again["resolution_minutes"], again["resolution_working_minutes"]) == (88 * 60 + 30, 630)
@@ -148,15 +133,7 @@ def test_reopening_clears_the_resolution_and_the_next_one_counts_from_receipt(
 
 def test_a_declined_complaint_is_decided_when_declined(office_hours: SlaPolicy, agent_bob: Any) -> None:
     complaint = _at(ekb(23, 9), submit_complaint)
-    _at(
-        ekb(23, 11),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.REJECT,
-        actor=agent_bob,
-        comment="The warranty ended last year.",
-        **closing_answers(Action.REJECT),
-    )
+    _move(ekb(23, 11), complaint, Action.REJECT, agent_bob, "The warranty ended last year.")
 
     durations = _durations(complaint)
     assert durations["decided_at"] == ekb(23, 11)
@@ -176,25 +153,9 @@ def test_a_promise_around_the_clock_counts_every_hour(db: Any, agent_bob: Any) -
 def test_the_migration_times_the_complaints_already_there(office_hours: SlaPolicy, agent_bob: Any) -> None:
     complaint = _at(ekb(20, 17), submit_complaint)
     _at(ekb(23, 10), complaint_reply, complaint=complaint, author=agent_bob, body="Sorry for the wait.")
-    _at(
-        ekb(23, 12, 30),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.RESOLVE,
-        actor=agent_bob,
-        comment="Done.",
-        **closing_answers(Action.RESOLVE),
-    )
-    _at(ekb(23, 15), complaint_transition, complaint=complaint, action=Action.REOPEN, actor=agent_bob, comment="Again.")
-    _at(
-        ekb(23, 16),
-        complaint_transition,
-        complaint=complaint,
-        action=Action.RESOLVE,
-        actor=agent_bob,
-        comment="Done.",
-        **closing_answers(Action.RESOLVE),
-    )
+    _move(ekb(23, 12, 30), complaint, Action.RESOLVE, agent_bob, "Done.")
+    _move(ekb(23, 15), complaint, Action.REOPEN, agent_bob, "Again.")
+    _move(ekb(23, 16), complaint, Action.RESOLVE, agent_bob, "Done.")
     expected = _durations(complaint)
     Complaint.objects.filter(pk=complaint.pk).update(
         first_response_minutes=None,
